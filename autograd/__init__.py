@@ -1,0 +1,43 @@
+"""tracegrad's engine: a define-by-run Tensor that records operations and backpropagates.
+
+Note: the import name ``autograd`` is shared with HIPS autograd; install tracegrad in its own
+virtual environment.
+"""
+
+from autograd.dtypes import get_default_dtype, set_default_dtype
+from autograd.engine import grad, topological_order
+from autograd.function import Function
+from autograd.gradcheck import gradcheck
+from autograd.ops.elementwise import maximum, minimum, where
+from autograd.ops.shape import concatenate, stack
+from autograd.state import (
+    current_scope,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    name_scope,
+    no_grad,
+)
+from autograd.tensor import HookHandle, Tensor
+
+__all__ = [
+    "Function",
+    "HookHandle",
+    "Tensor",
+    "concatenate",
+    "current_scope",
+    "detect_anomaly",
+    "enable_grad",
+    "get_default_dtype",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "maximum",
+    "minimum",
+    "name_scope",
+    "no_grad",
+    "set_default_dtype",
+    "stack",
+    "topological_order",
+    "where",
+]

@@ -1,0 +1,218 @@
+"""Reverse-mode backpropagation over the recorded graph, without recursion.
+
+Both the topological sort and the backward sweep use explicit stacks and loops, so a graph of
+any depth (a 1,000,000-step chain, an unrolled LSTM) never meets Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd.function import _has_nonfinite
+from autograd.state import STATE
+from autograd.tensor import Tensor
+
+
+def topological_order(root: Tensor, *, only_requires_grad: bool = False) -> list[Tensor]:
+    """Every tensor in ``root``'s graph, each after all of its parents (inputs first).
+
+    Depth-first with an explicit stack. With ``only_requires_grad=True`` it keeps to the
+    tensors a backward pass visits.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            # reversed, so that the first argument is popped (and listed) first
+            for p in reversed(ctx.parents):
+                if id(p) not in visited and (p._requires_grad or not only_requires_grad):
+                    stack.append((p, False))
+    return order
+
+
+def _seed(root: Tensor, grad: Any) -> np.ndarray:
+    if not root._requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad, so no graph was recorded for it; "
+            "create the inputs with requires_grad=True (and not under no_grad())"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implied only for a one-element output, this one has "
+                f"shape {root.shape}; pass backward(grad=...) with an array of that shape, "
+                f"or reduce first, e.g. y.sum().backward()"
+            )
+        return np.ones(root.shape, dtype=root.dtype)
+    g = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+    if g.shape != root.shape:
+        raise ValueError(
+            f"backward: grad has shape {g.shape} but the output has shape {root.shape}"
+        )
+    return g
+
+
+def _run_hooks(node: Tensor, g: np.ndarray) -> np.ndarray:
+    for hook in list(node._hooks):
+        result = hook(g)
+        if result is not None:
+            result = np.asarray(result.data if isinstance(result, Tensor) else result)
+            if result.shape != g.shape:
+                raise RuntimeError(
+                    f"hook on tensor {node.name or node.op!r} returned a gradient of shape "
+                    f"{result.shape}, expected {g.shape}"
+                )
+            g = result.astype(node.dtype, copy=False)
+    return g
+
+
+def _check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
+    for i, g in enumerate(grads):
+        if g is not None and _has_nonfinite(g):
+            raise RuntimeError(
+                f"detect_anomaly: backward of {ctx.name!r} produced NaN or inf in the gradient "
+                f"for its input {i} (shape {g.shape}). Forward op created at:\n"
+                f"{ctx.creation_trace()}"
+            )
+
+
+def _sweep(root: Tensor, seed: np.ndarray, capture: dict[int, Any] | None) -> None:
+    """Send gradients from root to every node that requires grad, children before parents.
+
+    Kahn's algorithm: first count how many recorded consumers will send each tensor a
+    gradient, then process a tensor once all of them have (its gradient is complete).
+    With ``capture=None`` leaves accumulate into ``.grad`` and intermediate tensors hold this
+    backward's gradient; otherwise no ``.grad`` is touched and the gradients of the tensors
+    whose ids are keys of ``capture`` are stored there.
+    """
+    write = capture is None
+    waiting: dict[int, int] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        if write:
+            node.grad = None
+        for p in ctx.parents:
+            if p._requires_grad:
+                key = id(p)
+                n = waiting.get(key)
+                if n is None:
+                    waiting[key] = 1
+                    stack.append(p)
+                else:
+                    waiting[key] = n + 1
+
+    anomaly = STATE.anomaly
+    pending: dict[int, np.ndarray] = {id(root): seed}
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        g = pending.pop(id(node), None)
+        ctx = node._ctx
+        if g is not None:
+            if node._hooks:
+                g = _run_hooks(node, g)
+            if not write:
+                if id(node) in capture:
+                    capture[id(node)] = g
+            elif ctx is None:
+                # a leaf owns its .grad (a copy: g may be shared with other nodes) and accumulates
+                node.grad = np.array(g) if node.grad is None else node.grad + g
+            else:
+                node.grad = g
+        if ctx is None:
+            continue
+        parents = ctx.parents
+        grads = ctx.raw_backward(g, node) if g is not None else (None,) * len(parents)
+        if anomaly:
+            _check_backward(ctx, grads)
+        for p, pg in zip(parents, grads):
+            if not p._requires_grad:
+                continue
+            key = id(p)
+            if pg is not None:
+                d = p.data
+                if type(pg) is not np.ndarray or pg.shape != d.shape or pg.dtype != d.dtype:
+                    pg = ctx.fit(pg, d)
+                prev = pending.get(key)
+                pending[key] = pg if prev is None else prev + pg
+            n = waiting[key] - 1
+            if n:
+                waiting[key] = n
+            else:
+                ready.append(p)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the sweep runs.
+
+    The sweep allocates many short-lived containers and no reference cycles (the graph has
+    none by design), yet each burst of allocations would trigger collections that walk the
+    whole graph again. Reference counting frees everything as usual; collection resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def backward(root: Tensor, grad: Any = None) -> None:
+    """Backpropagate from ``root``; see `Tensor.backward`."""
+    seed = _seed(root, grad)
+    with _cyclic_gc_paused():
+        _sweep(root, seed, None)
+
+
+def grad(
+    output: Tensor,
+    inputs: Tensor | Sequence[Tensor],
+    grad_output: Any = None,
+    *,
+    allow_unused: bool = False,
+) -> tuple[np.ndarray | None, ...]:
+    """Gradients of ``output`` with respect to each of ``inputs``, without touching ``.grad``.
+
+    Returns one array per input, in the input's shape. An input the output does not depend on
+    raises ValueError, or gives None with ``allow_unused=True``.
+    """
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise ValueError(f"grad: input {i} is not a Tensor that requires grad")
+    capture: dict[int, Any] = {id(t): None for t in inputs}
+    seed = _seed(output, grad_output)
+    with _cyclic_gc_paused():
+        _sweep(output, seed, capture)
+    result = []
+    for i, t in enumerate(inputs):
+        g = capture[id(t)]
+        if g is None and not allow_unused:
+            raise ValueError(
+                f"grad: input {i} ({t.name or 'unnamed'}, shape {t.shape}) was not used to "
+                "compute the output; pass allow_unused=True to get None for it"
+            )
+        result.append(None if g is None else np.array(g))
+    return tuple(result)

@@ -1,0 +1,282 @@
+"""The `Function` base class: one differentiable op with its forward and backward side by side.
+
+An op is a subclass with two static methods on numpy arrays::
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            # d/da: b, d/db: a
+            return grad * b, grad * a
+
+        @staticmethod
+        def sample_inputs(rng):
+            yield (rng.standard_normal((2, 3)), rng.standard_normal(3)), {}
+
+``Mul.apply(x, y)`` runs it on Tensors and records the node. Every subclass registers itself
+in `Function.registry` under its op name; the generic tests gradcheck every registered op
+from its ``sample_inputs``, so nothing ships without a gradient check.
+
+The instance is the node of the graph (PyTorch's ``ctx``). It points to its input Tensors and
+saved arrays; nothing points back, so the graph has no reference cycles and is freed by
+reference counting as soon as its root is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd.state import STATE
+
+
+class VersionCounter:
+    """Counts in-place changes to a tensor's data; views share their base's counter."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: the adjoint of numpy broadcasting."""
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+class Function:
+    """Base class of differentiable ops; see the module docstring for how to write one."""
+
+    #: op name shown in the graph (``t.op``); defaults to the class name in snake_case
+    name: ClassVar[str] = ""
+    #: op name -> Function subclass, filled in by ``__init_subclass__``
+    registry: ClassVar[dict[str, type[Function]]] = {}
+    #: True if forward may return a view of its first input (reshape, transpose, slicing)
+    returns_view: ClassVar[bool] = False
+
+    parents: tuple[Tensor, ...]
+    #: arrays kept by forward for backward (see save_for_backward)
+    saved_tensors: tuple[np.ndarray, ...] = ()
+    #: versions of the inputs and output when arrays were saved; None means all 0
+    _versions: tuple[tuple[int, ...], int] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = _snake_case(cls.__name__)
+        if cls.name in Function.registry:
+            raise ValueError(f"Function: op name {cls.name!r} is registered twice")
+        Function.registry[cls.name] = cls
+
+    # --- the three methods an op defines --------------------------------------------------
+
+    @staticmethod
+    def forward(ctx: Function, *arrays: np.ndarray, **attrs: Any) -> np.ndarray:
+        """Compute the output array from input arrays; save what backward needs on ``ctx``."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad: np.ndarray) -> Any:
+        """Return one gradient per input (an array, or None), given the output's gradient.
+
+        Gradients may have the broadcast shape; the engine sums them back to each input's
+        shape and casts them to its dtype.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def sample_inputs(rng: np.random.Generator) -> Iterator[tuple[tuple[Any, ...], dict]]:
+        """Yield ``(arrays, attrs)`` examples for the generic gradcheck (float64 arrays)."""
+        raise NotImplementedError
+
+    # --- what the engine calls ------------------------------------------------------------
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        """Keep arrays for backward. Inputs and the output saved here are version-checked."""
+        self.saved_tensors = arrays
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input, whether backward must compute its gradient."""
+        return tuple([p._requires_grad for p in self.parents])
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
+        """Run the op on Tensors; record the node when grad mode is on and an input needs grad."""
+        ctx = _new_object(cls)
+        arrays = [t.data for t in inputs]
+        try:
+            data = cls.forward(ctx, *arrays, **attrs)
+        except (ValueError, IndexError) as e:
+            shapes = " and ".join(str(a.shape) for a in arrays)
+            raise type(e)(f"{cls.name}: inputs of shapes {shapes}: {e}") from e
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        state = STATE
+        out = _new_object(Tensor)
+        out.data = data
+        out.grad = None
+        out.name = None
+        out.scope = state.scope
+        out._hooks = None
+        out._version = None
+        out._requires_grad = False
+        out._ctx = None
+        if cls.returns_view and np.may_share_memory(data, arrays[0]):
+            out._version = inputs[0]._counter()
+        if state.grad_enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    ctx.parents = inputs
+                    out._requires_grad = True
+                    out._ctx = ctx
+                    if ctx.saved_tensors:
+                        versions = _versions_at_save(inputs, out)
+                        if versions is not None:
+                            ctx._versions = versions
+                    break
+        if state.anomaly:
+            ctx._trace = traceback.extract_stack()[:-2]
+            _check_forward(cls.name, inputs, data, ctx)
+        return out
+
+    def _check_versions(self, output: Tensor | None) -> None:
+        """Raise if a saved input (or the output) was modified in place since forward."""
+        recorded = self._versions
+        for i, p in enumerate(self.parents):
+            counter = p._version
+            if counter is None:
+                continue
+            expected = 0 if recorded is None else recorded[0][i]
+            if counter.value != expected and _is_saved(self, p.data):
+                label = f" {p.name!r}" if p.name else ""
+                raise _modified_error(
+                    self.name, f"input {i}{label} of shape {p.shape}", counter.value, expected
+                )
+        if output is not None and output._version is not None:
+            expected = 0 if recorded is None else recorded[1]
+            if output._version.value != expected and _is_saved(self, output.data):
+                raise _modified_error(
+                    self.name,
+                    f"its output of shape {output.shape}",
+                    output._version.value,
+                    expected,
+                )
+
+    def vjp(self, grad: np.ndarray, output: Tensor | None = None) -> list[Any]:
+        """Gradients sent to each parent for output gradient ``grad``, in the parents' shapes.
+
+        None for parents that do not require grad. ``output`` (the tensor this node produced)
+        lets the in-place check cover a saved output too.
+        """
+        grads = self.raw_backward(grad, output)
+        return [
+            None if g is None or not p._requires_grad else self.fit(g, p.data)
+            for p, g in zip(self.parents, grads)
+        ]
+
+    def raw_backward(self, grad: np.ndarray, output: Tensor | None) -> tuple[Any, ...]:
+        """Run the op's backward after the in-place check; one entry per parent, unfitted."""
+        if self.saved_tensors:
+            self._check_versions(output)
+        grads = type(self).backward(self, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(self.parents):
+            raise RuntimeError(
+                f"backward of {self.name!r} returned {len(grads)} gradients "
+                f"for {len(self.parents)} inputs"
+            )
+        return grads
+
+    def fit(self, g: Any, target: np.ndarray) -> np.ndarray:
+        """Make a gradient from backward match its input: an ndarray of its shape and dtype."""
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
+        if g.shape != target.shape:
+            g = unbroadcast(g, target.shape)
+            if g.shape != target.shape:
+                raise RuntimeError(
+                    f"backward of {self.name!r}: gradient of shape {g.shape} "
+                    f"does not fit input of shape {target.shape}"
+                )
+        if g.dtype != target.dtype:
+            g = g.astype(target.dtype)
+        return g
+
+    def creation_trace(self) -> str:
+        """Where the op was created (recorded only under ``detect_anomaly()``)."""
+        trace = getattr(self, "_trace", None)
+        return "".join(traceback.format_list(trace[-3:])) if trace else ""
+
+
+_new_object = object.__new__
+
+
+def _versions_at_save(
+    inputs: tuple[Tensor, ...], out: Tensor
+) -> tuple[tuple[int, ...], int] | None:
+    """Version of each input and of the output when forward saved arrays (None: all 0).
+
+    Tensors get a version counter only when first changed in place or viewed, so for
+    almost every op this is a short loop that finds no counter and records nothing.
+    """
+    if out._version is None:
+        for t in inputs:
+            if t._version is not None:
+                break
+        else:
+            return None
+    versions = tuple(0 if t._version is None else t._version.value for t in inputs)
+    return versions, 0 if out._version is None else out._version.value
+
+
+def _is_saved(ctx: Function, array: np.ndarray) -> bool:
+    return any(s is array for s in ctx.saved_tensors)
+
+
+def _modified_error(op: str, what: str, version: int, expected: int) -> RuntimeError:
+    return RuntimeError(
+        f"backward of {op!r}: {what} was saved for backward and then modified in place "
+        f"(version {version}, expected {expected}). Compute on a copy, or change it only "
+        "after backward()."
+    )
+
+
+def _has_nonfinite(a: np.ndarray) -> bool:
+    return a.dtype.kind == "f" and not np.isfinite(a).all()
+
+
+def _check_forward(name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx: Function) -> None:
+    if not _has_nonfinite(data):
+        return
+    bad_inputs = [i for i, t in enumerate(inputs) if _has_nonfinite(t.data)]
+    note = f" (input {bad_inputs[0]} already held NaN/inf)" if bad_inputs else ""
+    scope = f" in scope {STATE.scope!r}" if STATE.scope else ""
+    raise RuntimeError(
+        f"detect_anomaly: forward of {name!r}{scope} produced NaN or inf in its output of "
+        f"shape {data.shape}{note}. Created at:\n{ctx.creation_trace()}"
+    )
+
+
+# Imported last: Tensor's operators call Function.apply, and apply builds Tensors.
+from autograd.tensor import Tensor  # noqa: E402

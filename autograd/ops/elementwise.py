@@ -1,0 +1,443 @@
+"""Elementwise ops: arithmetic (broadcasting like numpy) and the scalar nonlinearities.
+
+Each op's backward returns the gradient in the broadcast shape; the engine sums it back to
+each input's shape (see `autograd.function.unbroadcast`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from autograd.function import Function
+from autograd.tensor import Tensor, lift
+
+Sample = Iterator[tuple[tuple[np.ndarray, ...], dict]]
+
+# shape pairs every binary op is checked on: 0-d, size-1, equal and broadcast shapes
+_BINARY_SHAPES = [
+    ((), ()),
+    ((1,), (3,)),
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),
+    ((4, 1), (1, 5)),
+    ((), (2, 2)),
+    ((2, 1, 3), (4, 1)),
+]
+
+
+def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Values in ±[0.2, 1.5]: safe from kinks (relu, abs) for finite differences."""
+    return rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def _binary_samples(rng: np.random.Generator, positive_b: bool = False) -> Sample:
+    for sa, sb in _BINARY_SHAPES:
+        a = _away_from_zero(rng, sa)
+        b = rng.uniform(0.5, 2.0, sb) if positive_b else _away_from_zero(rng, sb)
+        yield (a, b), {}
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Lift two operands to Tensors; a Python number takes the other operand's dtype."""
+    if type(a) is Tensor and type(b) is Tensor:
+        return a, b
+    if isinstance(a, Tensor):
+        return a, lift(b, a)
+    b = lift(b)
+    return lift(a, b), b
+
+
+# --- binary arithmetic --------------------------------------------------------------------
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: 1, d/db: 1
+        return grad, grad
+
+    @staticmethod
+    def sample_inputs(rng):
+        return _binary_samples(rng)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: 1, d/db: -1
+        return grad, -grad
+
+    @staticmethod
+    def sample_inputs(rng):
+        return _binary_samples(rng)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # d/da: b, d/db: a
+        return grad * b, grad * a
+
+    @staticmethod
+    def sample_inputs(rng):
+        return _binary_samples(rng)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = grad / b
+        # d/da: 1/b, d/db: -a/b²
+        gb = -ga * a / b if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def sample_inputs(rng):
+        return _binary_samples(rng, positive_b=True)
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        # d/da: b·a^(b-1)
+        ga = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            # d/db: a^b·ln a, taken as 0 where a == 0 (the limit for b > 0, as PyTorch does)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.log(np.where(a == 0, 1, a))
+            gb = grad * out * log_a
+        return ga, gb
+
+    @staticmethod
+    def sample_inputs(rng):
+        for sa, sb in _BINARY_SHAPES:
+            yield (rng.uniform(0.5, 2.0, sa), rng.uniform(-2.0, 2.0, sb)), {}
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # d/da: 1 where a > b, 1/2 on ties (as PyTorch), else 0
+        share = (a > b) + 0.5 * (a == b)
+        return grad * share, grad * (1 - share)
+
+    @staticmethod
+    def sample_inputs(rng):
+        return _binary_samples(rng)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # d/da: 1 where a < b, 1/2 on ties, else 0
+        share = (a < b) + 0.5 * (a == b)
+        return grad * share, grad * (1 - share)
+
+    @staticmethod
+    def sample_inputs(rng):
+        return _binary_samples(rng)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        mask = cond.astype(bool, copy=False)
+        ctx.save_for_backward(mask)
+        return np.where(mask, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        # d/da: 1 where cond, d/db: 1 elsewhere
+        return None, np.where(mask, grad, 0), np.where(mask, 0, grad)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in [(), (3,), (2, 3)]:
+            cond = rng.random(shape) > 0.5
+            yield (cond, rng.standard_normal(shape), rng.standard_normal((1,) * len(shape))), {}
+
+
+# --- unary ops ----------------------------------------------------------------------------
+
+_UNARY_SHAPES = [(), (1,), (3,), (2, 3)]
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: -1
+        return -grad
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.standard_normal(shape),), {}
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: e^a
+        return grad * out
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.standard_normal(shape),), {}
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: 1/a
+        return grad / a
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(0.3, 3.0, shape),), {}
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: 1 - tanh²(a)
+        return grad * (1 - out * out)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.standard_normal(shape),), {}
+
+
+def stable_sigmoid(a: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-a) without overflow: e^-|a| never exceeds 1."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = stable_sigmoid(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: σ(a)·(1 - σ(a))
+        return grad * out * (1 - out)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (3 * rng.standard_normal(shape),), {}
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
+        return grad * (out > 0)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (_away_from_zero(rng, shape),), {}
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: 1 / (2√a)
+        return grad / (2 * out)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(0.3, 3.0, shape),), {}
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: sign(a) (0 at a = 0, as PyTorch)
+        return grad * np.sign(a)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (_away_from_zero(rng, shape),), {}
+
+
+# --- public functions ---------------------------------------------------------------------
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b with numpy broadcasting."""
+    return Add.apply(*_pair(a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a - b with numpy broadcasting."""
+    return Sub.apply(*_pair(a, b))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a * b (elementwise) with numpy broadcasting."""
+    return Mul.apply(*_pair(a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b with numpy broadcasting."""
+    return Div.apply(*_pair(a, b))
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    """a ** b with numpy broadcasting; differentiable in both (ln a needs a > 0)."""
+    return Pow.apply(*_pair(a, b))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max of a and b (broadcast); ties split the gradient equally."""
+    return Maximum.apply(*_pair(a, b))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min of a and b (broadcast); ties split the gradient equally."""
+    return Minimum.apply(*_pair(a, b))
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Pick a where ``cond`` is true, else b (all three broadcast together)."""
+    a, b = _pair(a, b)
+    return Where.apply(lift(cond), a, b)
+
+
+def neg(a: Tensor) -> Tensor:
+    """-a."""
+    return Neg.apply(a)
+
+
+def exp(a: Tensor) -> Tensor:
+    """Elementwise e^a."""
+    return Exp.apply(a)
+
+
+def log(a: Tensor) -> Tensor:
+    """Elementwise natural logarithm."""
+    return Log.apply(a)
+
+
+def tanh(a: Tensor) -> Tensor:
+    """Elementwise hyperbolic tangent."""
+    return Tanh.apply(a)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """Elementwise 1 / (1 + e^-a), stable for large |a|."""
+    return Sigmoid.apply(a)
+
+
+def relu(a: Tensor) -> Tensor:
+    """Elementwise max(a, 0)."""
+    return Relu.apply(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt.apply(a)
+
+
+def abs(a: Tensor) -> Tensor:
+    """Elementwise |a|."""
+    return Abs.apply(a)

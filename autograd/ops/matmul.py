@@ -1,0 +1,78 @@
+"""Matrix product with numpy's rules: 1-D operands, batches and broadcast batch dims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.function import Function
+from autograd.ops.elementwise import _pair
+from autograd.tensor import Tensor
+
+
+class MatMul(Function):
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # Promote 1-D operands to matrices, as matmul does: a (k,) -> (1, k), b (k,) -> (k, 1),
+        # and put the removed axes back into grad.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2 if b.ndim > 1 else 0)
+        if b.ndim == 1:
+            g = g[..., None]
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            # d/dA: dY · Bᵀ
+            ga = g @ np.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                ga = ga.reshape(*ga.shape[:-2], ga.shape[-1])
+        if ctx.needs_input_grad[1]:
+            # d/dB: Aᵀ · dY
+            gb = np.swapaxes(a2, -1, -2) @ g
+            if b.ndim == 1:
+                gb = gb[..., 0]
+        return ga, gb
+
+    @staticmethod
+    def sample_inputs(rng):
+        shapes = [
+            ((2, 3), (3, 4)),
+            ((3,), (3, 2)),
+            ((2, 3), (3,)),
+            ((3,), (3,)),
+            ((1, 1), (1, 1)),
+            ((2, 2, 3), (3, 2)),
+            ((4,), (2, 4, 3)),
+            ((2, 1, 2, 3), (3, 3, 1)),
+        ]
+        for sa, sb in shapes:
+            yield (rng.standard_normal(sa), rng.standard_normal(sb)), {}
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product ``a @ b``: (…, n, k) @ (…, k, m) -> (…, n, m); 1-D operands as numpy."""
+    a, b = _pair(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: operands must have at least 1 dimension, got shapes "
+            f"{a.shape} and {b.shape}; use * for scalars"
+        )
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+            f"{ka} (last dim of a) != {kb} (contracted dim of b)"
+        )
+    return MatMul.apply(a, b)

@@ -1,0 +1,122 @@
+"""Reductions over axes: sum, mean, max. Backward spreads the gradient back over the axes.
+
+(The public functions shadow the builtins ``sum`` and ``max`` inside this module.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.function import Function
+from autograd.tensor import Tensor
+
+Axis = int | tuple[int, ...] | None
+
+_SAMPLES = [
+    ((), None, False),
+    ((1,), 0, False),
+    ((3,), None, False),
+    ((2, 3), 0, False),
+    ((2, 3), 1, True),
+    ((2, 3, 4), (0, 2), False),
+    ((2, 3, 4), -1, True),
+]
+
+
+def _axes(axis: Axis, ndim: int) -> tuple[int, ...]:
+    """Normalise ``axis`` to a sorted tuple of non-negative axes (all axes for None)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {axis} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """Put back the reduced axes as size-1 axes so grad broadcasts against the input."""
+    return grad if keepdims else np.expand_dims(grad, axes)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, *, axis=None, keepdims=False):
+        ctx.axes = _axes(axis, a.ndim)
+        ctx.keepdims, ctx.in_shape = keepdims, a.shape
+        return a.sum(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da_i: 1 for every element summed
+        return np.broadcast_to(_expand(grad, ctx.axes, ctx.keepdims), ctx.in_shape)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape, axis, keepdims in _SAMPLES:
+            yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, *, axis=None, keepdims=False):
+        ctx.axes = _axes(axis, a.ndim)
+        ctx.keepdims, ctx.in_shape = keepdims, a.shape
+        ctx.count = int(np.prod([a.shape[i] for i in ctx.axes]))
+        return a.mean(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da_i: 1/n for each of the n elements averaged
+        g = _expand(grad, ctx.axes, ctx.keepdims) / ctx.count
+        return np.broadcast_to(g, ctx.in_shape)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape, axis, keepdims in _SAMPLES:
+            yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
+
+
+class Max(Function):
+    @staticmethod
+    def forward(ctx, a, *, axis=None, keepdims=False):
+        ctx.axes = _axes(axis, a.ndim)
+        ctx.keepdims = keepdims
+        top = a.max(axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(a)
+        ctx.top = top
+        return top if keepdims else np.squeeze(top, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da_i: 1 at the maximum; tied maxima share it equally (as torch.amax)
+        mask = a == ctx.top
+        share = mask / mask.sum(axis=ctx.axes, keepdims=True)
+        return _expand(grad, ctx.axes, ctx.keepdims) * share
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape, axis, keepdims in _SAMPLES:
+            yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
+        # a tie: the gradient is split between the two maxima
+        yield (np.array([1.0, 3.0, 3.0, -2.0]),), {"axis": 0, "keepdims": False}
+
+
+def sum(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Sum of ``a`` over ``axis`` (all axes when None): (…) -> reduced shape."""
+    return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
+def mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Mean of ``a`` over ``axis`` (all axes when None): (…) -> reduced shape."""
+    return Mean.apply(a, axis=axis, keepdims=keepdims)
+
+
+def max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Maximum of ``a`` over ``axis``; tied maxima share the gradient equally."""
+    return Max.apply(a, axis=axis, keepdims=keepdims)

@@ -1,0 +1,176 @@
+"""Shape ops: reshape, transpose, indexing, concatenate, stack. No arithmetic, only moves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import EllipsisType
+from typing import Any
+
+import numpy as np
+
+from autograd.function import Function
+from autograd.tensor import Tensor, lift
+
+Index = int | slice | None | EllipsisType | np.ndarray | list | Tensor | tuple
+
+
+class Reshape(Function):
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, a, *, shape):
+        ctx.in_shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: the identity, in a's shape
+        return grad.reshape(ctx.in_shape)
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal(()),), {"shape": (1, 1)}
+        yield (rng.standard_normal((2, 3)),), {"shape": (3, 2)}
+        yield (rng.standard_normal((2, 3, 4)),), {"shape": (4, -1)}
+
+
+class Transpose(Function):
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, a, *, axes=None):
+        ctx.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(axes)
+        return a.transpose(ctx.axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: the inverse permutation
+        return grad.transpose(np.argsort(ctx.axes))
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal(()),), {}
+        yield (rng.standard_normal((2, 3)),), {}
+        yield (rng.standard_normal((2, 3, 4)),), {"axes": (1, 2, 0)}
+
+
+def _is_basic(index: Any) -> bool:
+    """True for indices made only of ints, slices, None and Ellipsis (no repeats possible)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, int | np.integer | slice) for i in items)
+
+
+class GetItem(Function):
+    name = "getitem"
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, a, *, index):
+        ctx.index, ctx.in_shape = index, a.shape
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: the gradient scattered back to where each element was read from;
+        # np.add.at accumulates where an integer-array index repeats an element
+        out = np.zeros(ctx.in_shape, dtype=grad.dtype)
+        if _is_basic(ctx.index):
+            out[ctx.index] = grad
+        else:
+            np.add.at(out, ctx.index, grad)
+        return out
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal((3,)),), {"index": 1}
+        yield (rng.standard_normal((4, 3)),), {"index": (slice(1, 3), slice(None, None, 2))}
+        yield (rng.standard_normal((4, 3)),), {"index": (Ellipsis, None, 0)}
+        yield (rng.standard_normal((4,)),), {"index": np.array([0, 2, 2, 3, 0])}
+        yield (rng.standard_normal((4, 3)),), {"index": (np.array([1, 1, 0]), np.array([2, 2, 0]))}
+        yield (rng.standard_normal((3, 2)),), {"index": np.array([True, False, True])}
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da_k: the slice of the gradient where a_k was placed
+        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal((1,)), rng.standard_normal((3,))), {"axis": 0}
+        yield (
+            (rng.standard_normal((2, 3)), rng.standard_normal((2, 1)), rng.standard_normal((2, 2))),
+            {"axis": 1},
+        )
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da_k: the k-th slice along the new axis
+        return tuple(np.moveaxis(grad, ctx.axis, 0))
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal(()), rng.standard_normal(())), {"axis": 0}
+        yield (rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), {"axis": -1}
+
+
+def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """The same elements in ``shape`` (one entry may be -1)."""
+    return Reshape.apply(a, shape=tuple(int(n) for n in shape))
+
+
+def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+    """Permute the axes (reverse them when ``axes`` is None)."""
+    if axes is not None:
+        axes = tuple(int(n) for n in axes)
+        if sorted(np.asarray(axes) % max(a.ndim, 1)) != list(range(a.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of {a.ndim} axes")
+    return Transpose.apply(a, axes=axes)
+
+
+def plain_index(index: Any) -> Any:
+    """Replace Tensors (of integer or bool dtype) in an index by their arrays."""
+
+    def plain(i: Any) -> Any:
+        if isinstance(i, Tensor):
+            i = i.data
+        if isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
+            raise IndexError(f"getitem: index arrays must be integer or bool, got {i.dtype}")
+        return i
+
+    return tuple(plain(i) for i in index) if isinstance(index, tuple) else plain(index)
+
+
+def getitem(a: Tensor, index: Index) -> Tensor:
+    """``a[index]`` with basic slicing and integer/bool array indexing, as numpy."""
+    return GetItem.apply(a, index=plain_index(index))
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis: shapes agree except along ``axis``."""
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    return Concatenate.apply(*[lift(t) for t in tensors], axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis ``axis``."""
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    return Stack.apply(*[lift(t) for t in tensors], axis=axis)

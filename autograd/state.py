@@ -1,0 +1,87 @@
+"""Recording state shared by the engine: grad mode, name scopes and anomaly detection.
+
+The state is thread-local, like PyTorch's grad mode: a ``no_grad()`` block in one thread
+does not switch off recording in another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.scope = ""
+        self.anomaly = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded for backward."""
+    return STATE.grad_enabled
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    previous = STATE.grad_enabled
+    STATE.grad_enabled = enabled
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Context manager (or decorator) under which no operation is recorded.
+
+    Results have ``requires_grad=False`` and no parents; use it for evaluation and for
+    optimizer updates that change parameters in place.
+    """
+    return _grad_mode(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager[None]:
+    """Context manager (or decorator) that turns recording back on inside ``no_grad()``."""
+    return _grad_mode(True)
+
+
+@contextlib.contextmanager
+def name_scope(name: str) -> Iterator[str]:
+    """Tag every tensor created inside the block with a dotted scope path.
+
+    Scopes nest: ``name_scope("net")`` then ``name_scope("fc1")`` gives ``"net.fc1"``.
+    viz groups the nodes of one scope into one box. Yields the full path.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name_scope: expected a non-empty string, got {name!r}")
+    previous = STATE.scope
+    STATE.scope = f"{previous}.{name}" if previous else name
+    try:
+        yield STATE.scope
+    finally:
+        STATE.scope = previous
+
+
+def current_scope() -> str:
+    """The dotted scope path new tensors are tagged with ("" outside any scope)."""
+    return STATE.scope
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise at the first op whose forward or backward produces NaN or inf.
+
+    The error names the op, its scope and the line of user code that created it.
+    Checking every array costs time: use it to debug, not to train.
+    """
+    previous = STATE.anomaly
+    STATE.anomaly = True
+    try:
+        yield
+    finally:
+        STATE.anomaly = previous

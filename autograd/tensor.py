@@ -1,0 +1,488 @@
+"""`Tensor`: an ndarray that records the operations applied to it, for reverse-mode autodiff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from autograd.dtypes import as_array, get_default_dtype, is_floating
+from autograd.function import Function, VersionCounter
+from autograd.state import STATE
+
+if TYPE_CHECKING:
+    from autograd.ops.shape import Index
+
+Hook = Callable[[np.ndarray], "np.ndarray | None"]
+
+
+class HookHandle:
+    """Returned by `Tensor.register_hook`; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hook", "_hooks")
+
+    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor:
+    """An n-dimensional array that records operations for backpropagation.
+
+    ``Tensor(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a Python number,
+    a nested list (both become the default float dtype, float32) or a numpy array (keeps its
+    dtype; only float tensors can require grad). Every op on tensors that require grad adds a
+    node to the graph: ``t.op`` names it, ``t.parents`` are its inputs, ``t.backward()`` fills
+    ``.grad`` of every tensor in the graph.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_hooks",
+        "_requires_grad",
+        "_version",
+        "data",
+        "grad",
+        "name",
+        "scope",
+    )
+    # make numpy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__)
+    __array_ufunc__ = None
+
+    data: np.ndarray
+    grad: np.ndarray | None
+    name: str | None
+    scope: str
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data.copy()
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self.name = name
+        self.scope = STATE.scope
+        self._ctx = None
+        self._hooks = None
+        self._version = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    # --- attributes -----------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes a gradient for this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not is_floating(self.data.dtype):
+            raise TypeError(
+                f"Tensor: only floating-point tensors can require grad, this one is "
+                f"{self.data.dtype}; convert it first, e.g. Tensor(a.astype('float32'))"
+            )
+        if not value and self._ctx is not None:
+            raise RuntimeError(
+                "Tensor: requires_grad can only be switched off on leaf tensors; "
+                "use .detach() to get a tensor outside the graph"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, value: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = value
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True if the tensor was not produced by a recorded op."""
+        return self._ctx is None
+
+    @property
+    def op(self) -> str:
+        """Name of the op that produced this tensor ("" for leaves)."""
+        return "" if self._ctx is None else self._ctx.name
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The op's input tensors, in argument order (empty for leaves)."""
+        return () if self._ctx is None else self._ctx.parents
+
+    @property
+    def grad_fn(self) -> Function | None:
+        """The recorded node (a `Function` instance) that produced this tensor, or None."""
+        return self._ctx
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed."""
+        return self.transpose()
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only one-element tensors can be converted to a Python number, "
+                f"this one has shape {self.shape}"
+            )
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied; outside the graph)."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data but no graph history."""
+        out = Tensor.__new__(Tensor)
+        out.data, out.grad, out.name, out.scope = self.data, None, self.name, self.scope
+        out._ctx, out._hooks, out._requires_grad = None, None, False
+        out._version = self._counter()
+        return out
+
+    def _counter(self) -> VersionCounter:
+        if self._version is None:
+            self._version = VersionCounter()
+        return self._version
+
+    # --- backward -------------------------------------------------------------------------
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this tensor, filling ``.grad`` of every tensor in its graph.
+
+        A one-element tensor is seeded with 1; any other needs ``grad`` of its shape. Leaves
+        accumulate across calls; intermediate tensors hold this backward's gradient.
+        """
+        from autograd.engine import backward
+
+        backward(self, grad)
+
+    def vjp(self, upstream: Any) -> tuple[np.ndarray | None, ...]:
+        """The gradient each parent receives from this node for output gradient ``upstream``.
+
+        One entry per parent (None where the parent does not require grad). For a scalar op,
+        ``t.vjp(1.0)`` is the local gradient of each edge; ``t.vjp(t.grad)`` is what flowed
+        along each edge in the last backward. Leaves have no parents: ``()``.
+        """
+        if self._ctx is None:
+            return ()
+        g = np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream)
+        if g.shape != self.shape:
+            try:
+                g = np.broadcast_to(g, self.shape)
+            except ValueError as e:
+                raise ValueError(
+                    f"vjp: upstream gradient of shape {g.shape} does not fit output of "
+                    f"shape {self.shape}"
+                ) from e
+        return tuple(self._ctx.vjp(g.astype(self.dtype, copy=False), self))
+
+    def register_hook(self, hook: Hook) -> HookHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return
+        value replaces the gradient (same shape). Returns a handle with ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that does not require grad"
+            )
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return HookHandle(self._hooks, hook)
+
+    # --- representation -------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.data.dtype != get_default_dtype():
+            extras.append(f"dtype={self.data.dtype}")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        if self._ctx is not None:
+            extras.append(f"op={self.op!r}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return f"Tensor({', '.join([body, *extras])})"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # --- arithmetic -----------------------------------------------------------------------
+
+    def __add__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            return _Add(self, other)
+        return add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            return _Sub(self, other)
+        return sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            return _Mul(self, other)
+        return mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            return _Div(self, other)
+        return div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # comparisons are not differentiable: they return bool tensors outside the graph
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare(np.greater_equal, self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.not_equal, self, other)
+
+    # --- in-place updates -----------------------------------------------------------------
+
+    def __setitem__(self, index: Index, value: Any) -> None:
+        self._inplace("setitem", lambda d, v: d.__setitem__(plain_index(index), v), value)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace("add", lambda d, v: np.add(d, v, out=d), other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace("sub", lambda d, v: np.subtract(d, v, out=d), other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace("mul", lambda d, v: np.multiply(d, v, out=d), other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace("div", lambda d, v: np.divide(d, v, out=d), other)
+
+    def _inplace(self, op: str, update: Callable[[np.ndarray, Any], Any], value: Any) -> Tensor:
+        """Change data in place where that cannot corrupt a gradient, and bump the version.
+
+        Refused while recording: on a leaf that requires grad (as PyTorch does) and on any
+        tensor in a graph, since tracegrad records tensors, not edges, and the history would be
+        lost. Allowed on plain tensors and under ``no_grad()`` (optimizer updates); if the old
+        data was saved for a backward, that backward raises instead of using the new values.
+        """
+        recording = STATE.grad_enabled
+        if recording and self._requires_grad:
+            who = f" {self.name!r}" if self.name else ""
+            if self._ctx is None:
+                raise RuntimeError(
+                    f"in-place {op} on{who}: a leaf tensor that requires grad is being used in "
+                    "an in-place operation; do it under autograd.no_grad() (as an optimizer "
+                    "does) or on a copy"
+                )
+            raise RuntimeError(
+                f"in-place {op} on{who}: this tensor was produced by {self.op!r} and is part of "
+                "the recorded graph; write the out-of-place form instead (y = y + x)"
+            )
+        if isinstance(value, Tensor):
+            if recording and value._requires_grad:
+                raise RuntimeError(
+                    f"in-place {op}: the value requires grad, but an in-place update of a "
+                    "tensor that does not is not recorded, so its gradient would be lost; "
+                    "build the result out of place (autograd.where, autograd.concatenate)"
+                )
+            value = value.data
+        try:
+            update(self.data, value)
+        except (ValueError, TypeError, IndexError) as e:
+            vshape = np.shape(value)
+            raise type(e)(
+                f"in-place {op} on a tensor of shape {self.shape} and dtype {self.dtype} "
+                f"with a value of shape {vshape}: {e}"
+            ) from e
+        self._counter().value += 1
+        return self
+
+    # --- methods that record ops ----------------------------------------------------------
+
+    def exp(self) -> Tensor:
+        """Elementwise e^x."""
+        return exp(self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return log(self)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise 1 / (1 + e^-x), stable for large |x|."""
+        return sigmoid(self)
+
+    def relu(self) -> Tensor:
+        """Elementwise max(x, 0)."""
+        return relu(self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return sqrt(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise |x|."""
+        return abs(self)
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes when None)."""
+        return sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis`` (all axes when None)."""
+        return mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; the gradient is shared equally among tied maxima."""
+        return max(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """The same data in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, -1))``."""
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return reshape(self, shape)
+
+    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
+        """Permute axes (reverse them when none are given)."""
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return transpose(self, axes or None)
+
+    def __getitem__(self, index: Index) -> Tensor:
+        return getitem(self, index)
+
+
+def lift(value: Any, like: Tensor | None = None) -> Tensor:
+    """Turn an operand into a Tensor; Python numbers take the float dtype of ``like``."""
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        dtype = like.data.dtype
+        if dtype.kind != "f" and isinstance(value, float):
+            dtype = get_default_dtype()
+        return Tensor(np.asarray(value, dtype=dtype))
+    return Tensor(value)
+
+
+def _compare(ufunc: np.ufunc, a: Tensor, b: Any) -> Tensor:
+    b = lift(b, a)
+    try:
+        return Tensor(ufunc(a.data, b.data))
+    except ValueError as e:
+        raise ValueError(f"{ufunc.__name__}: shapes {a.shape} and {b.shape}: {e}") from e
+
+
+# The op functions are imported last: they build Tensors, so they import this module.
+from autograd.ops.elementwise import (  # noqa: E402  # noqa: E402
+    Add,
+    Div,
+    Mul,
+    Sub,
+    abs,
+    add,
+    div,
+    exp,
+    log,
+    mul,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    sqrt,
+    sub,
+    tanh,
+)
+from autograd.ops.matmul import matmul  # noqa: E402
+from autograd.ops.reduce import max, mean, sum  # noqa: E402
+from autograd.ops.shape import getitem, plain_index, reshape, transpose  # noqa: E402
+
+# Tensor-Tensor arithmetic skips operand lifting: the hot path of scalar graphs
+_Add, _Sub, _Mul, _Div = Add.apply, Sub.apply, Mul.apply, Div.apply

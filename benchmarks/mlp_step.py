@@ -1,0 +1,120 @@
+"""Workload ``mlp_step``: one SGD training step of an MNIST-sized MLP on a batch of 128.
+
+MLP 784-256-128-10 with ReLU, float32, weights in PyTorch layout (out, in) initialised like
+``nn.Linear``; loss is the mean cross-entropy of the logits against integer targets; SGD with
+lr 0.01. A step is: forward, backward, update, zero grads. Here the time goes into matmuls,
+so it measures how close an engine gets to plain numpy; the ``numpy`` engine is a
+hand-written forward/backward with no graph at all, the floor for a numpy-based engine.
+
+tracegrad builds a stable log-softmax from core ops: the row max is subtracted as a constant
+(it cancels in the gradient), then ``log(sum(exp))``; the target log-probabilities are picked
+with integer-array indexing, whose backward scatters into the picked entries.
+
+The gradient probe is d loss / d (first layer's weight[0, 0]).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.data import mnist_like_problem
+from benchmarks.harness import Prepared, StepResult
+from benchmarks.mlp import forward, make_params
+
+DESCRIPTION = "MLP 784-256-128-10, batch 128, cross-entropy, one SGD step (matmul-bound)"
+ENGINES = ("tracegrad", "torch", "numpy")
+REPEATS = {"tracegrad": 30, "torch": 30, "numpy": 30}
+WARMUP = {"tracegrad": 3, "torch": 3, "numpy": 3}
+
+LR = 0.01
+
+
+def _tracegrad() -> Prepared:
+    from autograd import Tensor
+
+    problem = mnist_like_problem()
+    x = Tensor(problem.x)
+    rows = np.arange(len(problem.y))
+    targets = problem.y
+    params = make_params(problem, lambda a: Tensor(a, requires_grad=True))
+
+    def step() -> StepResult:
+        logits = forward(x, params)
+        shifted = logits - Tensor(logits.data.max(axis=1, keepdims=True))
+        logp = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
+        loss = -logp[rows, targets].mean()
+        loss.backward()
+        probe = float(params[0].grad[0, 0])
+        for p in params:
+            p.data -= LR * p.grad
+            p.grad = None
+        return float(loss.data), probe
+
+    return Prepared(step)
+
+
+def _torch() -> Prepared:
+    import torch
+    import torch.nn.functional as F
+
+    problem = mnist_like_problem()
+    x = torch.from_numpy(problem.x)
+    targets = torch.from_numpy(problem.y)
+    params = make_params(problem, lambda a: torch.from_numpy(a).requires_grad_())
+
+    def step() -> StepResult:
+        loss = F.cross_entropy(forward(x, params), targets)
+        loss.backward()
+        probe = params[0].grad[0, 0].item()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss.item(), probe
+
+    return Prepared(step)
+
+
+def _numpy() -> Prepared:
+    problem = mnist_like_problem()
+    x = problem.x
+    rows = np.arange(len(problem.y))
+    targets = problem.y
+    w1, b1, w2, b2, w3, b3 = make_params(problem, lambda a: a)
+    batch = np.float32(len(targets))
+
+    def step() -> StepResult:
+        # forward
+        a1 = x @ w1.T + b1
+        h1 = np.maximum(a1, 0)
+        a2 = h1 @ w2.T + b2
+        h2 = np.maximum(a2, 0)
+        z = h2 @ w3.T + b3
+        shifted = z - z.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        loss = -(shifted[rows, targets] - np.log(sum_exp[:, 0])).mean()
+        # backward: d loss / d z = (softmax - one_hot) / batch
+        dz = exp / sum_exp
+        dz[rows, targets] -= 1
+        dz /= batch
+        dw3, db3 = dz.T @ h2, dz.sum(axis=0)
+        da2 = (dz @ w3) * (a2 > 0)
+        dw2, db2 = da2.T @ h1, da2.sum(axis=0)
+        da1 = (da2 @ w2) * (a1 > 0)
+        dw1, db1 = da1.T @ x, da1.sum(axis=0)
+        probe = float(dw1[0, 0])
+        # SGD, in place
+        for p, g in ((w1, dw1), (b1, db1), (w2, dw2), (b2, db2), (w3, dw3), (b3, db3)):
+            p -= LR * g
+        return float(loss), probe
+
+    return Prepared(step)
+
+
+def setup(engine: str) -> Prepared:
+    """Return the timed step for ``engine`` (tracegrad, torch or numpy)."""
+    builders = {"tracegrad": _tracegrad, "torch": _torch, "numpy": _numpy}
+    if engine not in builders:
+        raise ValueError(f"mlp_step: unknown engine {engine!r}")
+    return builders[engine]()

@@ -1,0 +1,140 @@
+"""Markdown output: the timing table, the correctness probes and the notes under them.
+
+Rows are dicts with ``workload``, ``engine`` and ``status``; rows with status "ok" also carry
+the fields of `benchmarks.harness.aggregate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: relative difference above which two engines' losses (or gradient probes) are flagged
+TOLERANCE = 1e-4
+
+REFERENCE = "tracegrad"
+
+Row = dict[str, Any]
+
+
+def fmt_ms(ms: float) -> str:
+    """Milliseconds with about three significant digits, without exponent notation."""
+    if ms >= 100:
+        return f"{ms:,.0f}"
+    if ms >= 10:
+        return f"{ms:.1f}"
+    if ms >= 1:
+        return f"{ms:.2f}"
+    return f"{ms:.3f}"
+
+
+def fmt_value(x: float | None) -> str:
+    """A loss or gradient with enough digits to compare float32 results."""
+    return "—" if x is None else f"{x:.8g}"
+
+
+def rel_diff(a: float | None, b: float | None) -> float | None:
+    """``|a - b|`` relative to the larger magnitude (None if either is missing)."""
+    if a is None or b is None:
+        return None
+    scale = max(abs(a), abs(b))
+    return 0.0 if scale == 0 else abs(a - b) / scale
+
+
+def _reference(rows: list[Row], workload: str) -> Row | None:
+    for row in rows:
+        if row["workload"] == workload and row["engine"] == REFERENCE and row["status"] == "ok":
+            return row
+    return None
+
+
+def _table(header: list[str], lines: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cells) + " |" for cells in lines]
+    return "\n".join(out)
+
+
+def timing_table(rows: list[Row]) -> str:
+    """workload | engine | ms (median) | peak RSS MB | ratio tracegrad/engine | first loss."""
+    lines = []
+    for row in rows:
+        name = [row["workload"], row["engine"]]
+        if row["status"] != "ok":
+            lines.append([*name, row["status"], "—", "—", "—"])
+            continue
+        ref = _reference(rows, row["workload"])
+        ratio = f"{ref['ms'] / row['ms']:.2f}" if ref else "—"
+        lines.append([
+            *name,
+            fmt_ms(row["ms"]),
+            f"{row['peak_rss_mb']:.0f}",
+            ratio,
+            fmt_value(row["first_loss"]),
+        ])
+    header = ["workload", "engine", "ms (median)", "peak RSS MB", "ratio tracegrad/engine",
+              "first loss"]
+    return _table(header, lines)
+
+
+def probe_table(rows: list[Row]) -> str:
+    """Per engine: first loss, loss after one update, gradient probe, and the largest
+    relative difference of those three from tracegrad's."""
+    lines = []
+    for row in rows:
+        if row["status"] != "ok":
+            continue
+        ref = _reference(rows, row["workload"])
+        diffs = [
+            rel_diff(row[key], ref[key]) if ref else None
+            for key in ("first_loss", "second_loss", "grad_probe")
+        ]
+        known = [d for d in diffs if d is not None]
+        worst = f"{max(known):.1e}" if known and row is not ref else "—"
+        lines.append([
+            row["workload"],
+            row["engine"],
+            fmt_value(row["first_loss"]),
+            fmt_value(row["second_loss"]),
+            fmt_value(row["grad_probe"]),
+            worst,
+        ])
+    header = ["workload", "engine", "first loss", "loss after 1 step", "grad probe",
+              "max rel. diff vs tracegrad"]
+    return _table(header, lines)
+
+
+def notes(rows: list[Row], extra: list[str]) -> list[str]:
+    """Skipped and failed engines, disagreements beyond `TOLERANCE`, nondeterminism, and
+    ``extra`` notes reported by the workloads (duplicates removed, order kept)."""
+    out = list(extra)
+    for row in rows:
+        where = f"{row['workload']} / {row['engine']}"
+        if row["status"] == "skipped":
+            out.append(f"{where}: skipped ({row['reason']})")
+        elif row["status"] == "error":
+            out.append(f"{where}: FAILED ({row['error']})")
+            continue
+        if row["status"] != "ok":
+            continue
+        if not row["deterministic"]:
+            out.append(f"{where}: the first loss differed between rounds (nondeterminism)")
+        ref = _reference(rows, row["workload"])
+        if ref is None or ref is row:
+            continue
+        for key in ("first_loss", "second_loss", "grad_probe"):
+            d = rel_diff(row[key], ref[key])
+            if d is not None and d > TOLERANCE:
+                out.append(
+                    f"{where}: {key} {row[key]!r} DISAGREES with tracegrad's {ref[key]!r} "
+                    f"(relative difference {d:.1e} > {TOLERANCE:g})"
+                )
+    return list(dict.fromkeys(out))
+
+
+def render(rows: list[Row], extra_notes: list[str], header: str) -> str:
+    """The full markdown report: header line, timing table, probes, notes."""
+    parts = [header, "", timing_table(rows), "", "Correctness probes (losses and one "
+             "gradient entry; they should agree to float32 rounding):", "", probe_table(rows)]
+    found = notes(rows, extra_notes)
+    if found:
+        parts += ["", "Notes:", ""] + [f"- {n}" for n in found]
+    return "\n".join(parts)
