@@ -29,6 +29,7 @@ reference counting as soon as its root is dropped.
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from collections.abc import Iterator
@@ -48,8 +49,20 @@ class VersionCounter:
         self.value = 0
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
 def _snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def builtin_error(e: Exception) -> type[Exception]:
+    """The builtin class to re-raise ``e`` as with a clearer message (numpy's own error
+    classes take constructor arguments of their own)."""
+    for cls in (ValueError, IndexError, TypeError):
+        if isinstance(e, cls):
+            return cls
+    return RuntimeError
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -128,7 +141,7 @@ class Function:
             data = cls.forward(ctx, *arrays, **attrs)
         except (ValueError, IndexError) as e:
             shapes = " and ".join(str(a.shape) for a in arrays)
-            raise type(e)(f"{cls.name}: inputs of shapes {shapes}: {e}") from e
+            raise builtin_error(e)(f"{cls.name}: inputs of shapes {shapes}: {e}") from e
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         state = STATE
@@ -224,9 +237,12 @@ class Function:
         return g
 
     def creation_trace(self) -> str:
-        """Where the op was created (recorded only under ``detect_anomaly()``)."""
+        """The user code that created the op (recorded only under ``detect_anomaly()``)."""
         trace = getattr(self, "_trace", None)
-        return "".join(traceback.format_list(trace[-3:])) if trace else ""
+        if not trace:
+            return ""
+        user = [f for f in trace if not f.filename.startswith(_PACKAGE_DIR)]
+        return "".join(traceback.format_list(user[-2:]))
 
 
 _new_object = object.__new__

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd.dtypes import as_array, get_default_dtype, is_floating
-from autograd.function import Function, VersionCounter
+from autograd.function import Function, VersionCounter, builtin_error
 from autograd.state import STATE
 
 if TYPE_CHECKING:
@@ -375,7 +375,7 @@ class Tensor:
             update(self.data, value)
         except (ValueError, TypeError, IndexError) as e:
             vshape = np.shape(value)
-            raise type(e)(
+            raise builtin_error(e)(
                 f"in-place {op} on a tensor of shape {self.shape} and dtype {self.dtype} "
                 f"with a value of shape {vshape}: {e}"
             ) from e

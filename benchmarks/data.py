@@ -7,6 +7,7 @@ the tensor engines compute in; micrograd gets the same values as Python floats.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +64,7 @@ def moons_problem() -> Problem:
             weight=rng.uniform(-1.0, 1.0, (n_out, n_in)).astype(np.float32),
             bias=np.zeros(n_out, dtype=np.float32),
         )
-        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        for n_in, n_out in itertools.pairwise(sizes)
     )
     return Problem(x, y, layers)
 
@@ -76,7 +77,7 @@ def mnist_like_problem(batch: int = 128) -> Problem:
     y = rng.integers(0, 10, batch, dtype=np.int64)
     sizes = (784, 256, 128, 10)
     layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         bound = 1.0 / np.sqrt(n_in)
         weight = rng.uniform(-bound, bound, (n_out, n_in)).astype(np.float32)
         bias = rng.uniform(-bound, bound, n_out).astype(np.float32)

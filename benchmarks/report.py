@@ -27,6 +27,11 @@ def fmt_ms(ms: float) -> str:
     return f"{ms:.3f}"
 
 
+def fmt_ratio(r: float) -> str:
+    """Two decimals, or two significant digits for ratios below 0.1 (0.00077)."""
+    return f"{r:.2f}" if r >= 0.1 else f"{r:.2g}"
+
+
 def fmt_value(x: float | None) -> str:
     """A loss or gradient with enough digits to compare float32 results."""
     return "—" if x is None else f"{x:.8g}"
@@ -62,16 +67,24 @@ def timing_table(rows: list[Row]) -> str:
             lines.append([*name, row["status"], "—", "—", "—"])
             continue
         ref = _reference(rows, row["workload"])
-        ratio = f"{ref['ms'] / row['ms']:.2f}" if ref else "—"
-        lines.append([
-            *name,
-            fmt_ms(row["ms"]),
-            f"{row['peak_rss_mb']:.0f}",
-            ratio,
-            fmt_value(row["first_loss"]),
-        ])
-    header = ["workload", "engine", "ms (median)", "peak RSS MB", "ratio tracegrad/engine",
-              "first loss"]
+        ratio = fmt_ratio(ref["ms"] / row["ms"]) if ref else "—"
+        lines.append(
+            [
+                *name,
+                fmt_ms(row["ms"]),
+                f"{row['peak_rss_mb']:.0f}",
+                ratio,
+                fmt_value(row["first_loss"]),
+            ]
+        )
+    header = [
+        "workload",
+        "engine",
+        "ms (median)",
+        "peak RSS MB",
+        "ratio tracegrad/engine",
+        "first loss",
+    ]
     return _table(header, lines)
 
 
@@ -89,16 +102,24 @@ def probe_table(rows: list[Row]) -> str:
         ]
         known = [d for d in diffs if d is not None]
         worst = f"{max(known):.1e}" if known and row is not ref else "—"
-        lines.append([
-            row["workload"],
-            row["engine"],
-            fmt_value(row["first_loss"]),
-            fmt_value(row["second_loss"]),
-            fmt_value(row["grad_probe"]),
-            worst,
-        ])
-    header = ["workload", "engine", "first loss", "loss after 1 step", "grad probe",
-              "max rel. diff vs tracegrad"]
+        lines.append(
+            [
+                row["workload"],
+                row["engine"],
+                fmt_value(row["first_loss"]),
+                fmt_value(row["second_loss"]),
+                fmt_value(row["grad_probe"]),
+                worst,
+            ]
+        )
+    header = [
+        "workload",
+        "engine",
+        "first loss",
+        "loss after 1 step",
+        "grad probe",
+        "max rel. diff vs tracegrad",
+    ]
     return _table(header, lines)
 
 
@@ -132,8 +153,16 @@ def notes(rows: list[Row], extra: list[str]) -> list[str]:
 
 def render(rows: list[Row], extra_notes: list[str], header: str) -> str:
     """The full markdown report: header line, timing table, probes, notes."""
-    parts = [header, "", timing_table(rows), "", "Correctness probes (losses and one "
-             "gradient entry; they should agree to float32 rounding):", "", probe_table(rows)]
+    parts = [
+        header,
+        "",
+        timing_table(rows),
+        "",
+        "Correctness probes (losses and one "
+        "gradient entry; they should agree to float32 rounding):",
+        "",
+        probe_table(rows),
+    ]
     found = notes(rows, extra_notes)
     if found:
         parts += ["", "Notes:", ""] + [f"- {n}" for n in found]

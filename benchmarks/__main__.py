@@ -1,0 +1,136 @@
+"""``python -m benchmarks``: compare tracegrad with its peers, one fresh process per run.
+
+For each workload, engines are alternated over rounds: every round measures every engine once,
+in an order rotated by one each round, so slow drift of the machine hits all engines alike.
+An engine's time is the median over rounds of its per-round medians. Progress goes to
+stderr; the markdown report goes to stdout (and ``--json`` writes everything measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import WORKLOADS, load_workload
+from benchmarks.harness import THREAD_ENV, aggregate, run_child
+from benchmarks.report import render
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per workload (default 3)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help="timed repeats per run, for every engine (default: each "
+        "workload's own, e.g. 5 for scalar_chain)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=WORKLOADS,
+        metavar="WORKLOAD",
+        help=f"run only this workload (repeatable; one of {', '.join(WORKLOADS)})",
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument(
+        "--timeout", type=float, default=1800.0, help="seconds allowed per run (default 1800)"
+    )
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or (args.repeats is not None and args.repeats < 1):
+        parser.error("--rounds and --repeats must be at least 1")
+    return args
+
+
+def rotated(items: tuple[str, ...], k: int) -> list[str]:
+    """``items`` rotated left by ``k`` (round k starts with a different engine)."""
+    k %= len(items)
+    return [*items[k:], *items[:k]]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_workload(name: str, args: argparse.Namespace, skipped: dict[str, str]) -> list[dict]:
+    """All rounds of one workload; returns one row per engine (see `benchmarks.report`).
+
+    ``skipped`` maps engines found missing to the reason, so they are tried only once.
+    """
+    engines = load_workload(name).ENGINES
+    runs: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+    errors: dict[str, str] = {}
+    for r in range(args.rounds):
+        for engine in rotated(engines, r):
+            if engine in skipped or engine in errors:
+                continue
+            report = run_child(name, engine, args.repeats, args.timeout)
+            status = report.get("status")
+            if status == "skipped":
+                skipped[engine] = report["reason"]
+                _log(f"[{name} round {r + 1}/{args.rounds}] {engine}: skipped")
+            elif status != "ok":
+                errors[engine] = report.get("error", "unknown error")
+                _log(f"[{name} round {r + 1}/{args.rounds}] {engine}: FAILED {errors[engine]}")
+            else:
+                runs[engine].append(report)
+                _log(
+                    f"[{name} round {r + 1}/{args.rounds}] {engine}: "
+                    f"{report['median_ms']:.3f} ms (median of {report['repeats']}), "
+                    f"first loss {report['first_loss']:.8g}"
+                )
+    rows = []
+    for engine in engines:
+        row: dict[str, Any] = {"workload": name, "engine": engine}
+        if engine in errors:
+            row.update(status="error", error=errors[engine], runs=runs[engine])
+        elif engine in skipped:
+            row.update(status="skipped", reason=skipped[engine])
+        else:
+            row.update(status="ok", **aggregate(runs[engine]), runs=runs[engine])
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the selected workloads, print the markdown report, optionally write JSON."""
+    args = _parse(argv)
+    workloads = [w for w in WORKLOADS if not args.only or w in args.only]
+    started = time.time()
+    skipped: dict[str, str] = {}
+    rows = []
+    for name in workloads:
+        rows += run_workload(name, args, skipped)
+    child_notes = [n for row in rows for run in row.get("runs", []) for n in run["notes"]]
+    threads = ", ".join(f"{k}={v}" for k, v in THREAD_ENV.items())
+    header = (
+        f"tracegrad benchmarks: {args.rounds} round(s), repeats "
+        f"{args.repeats or 'per workload'}; Python {platform.python_version()}, {threads}, "
+        f"torch.set_num_threads(2); ratio > 1 means tracegrad is slower"
+    )
+    print(render(rows, child_notes, header))
+    if args.json:
+        payload = {
+            "config": {
+                "rounds": args.rounds,
+                "repeats": args.repeats,
+                "workloads": workloads,
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "thread_env": THREAD_ENV,
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+                "seconds": round(time.time() - started, 1),
+            },
+            "results": rows,
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+        _log(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""backward() semantics: seeding, accumulation, intermediate gradients, grad(), modes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, no_grad
+
+
+def test_leaves_accumulate_and_intermediates_are_reset():
+    x = Tensor(3.0, requires_grad=True)
+    y = x * x
+    z = y * 2
+    z.backward()
+    assert x.grad == 12.0 and y.grad == 2.0
+    z.backward()
+    assert x.grad == 24.0  # leaves accumulate across calls
+    assert y.grad == 2.0  # an intermediate holds this backward's gradient only
+
+
+def test_leaf_grad_is_a_private_writable_copy():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()  # add sends the same array to both inputs
+    assert a.grad is not b.grad
+    a.grad *= 10  # clip-style in-place scaling must not leak into b
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+def test_fan_out_gradients_add_up():
+    x = Tensor(2.0, requires_grad=True)
+    y = x * 3 + x * x + x
+    y.backward()
+    assert x.grad == 3 + 2 * 2 + 1
+
+
+def test_non_scalar_backward_needs_grad():
+    y = Tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*y.sum\(\).backward\(\)"):
+        y.backward()
+    with pytest.raises(ValueError, match=r"grad has shape \(3,\)"):
+        y.backward(np.ones(3))
+    y.backward(np.array([1.0, -1.0]))
+    np.testing.assert_array_equal(y.parents[0].grad, [2.0, -2.0])
+
+
+def test_backward_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (Tensor(1.0) * 2).backward()
+
+
+def test_single_element_non_scalar_is_seeded_with_one():
+    x = Tensor([[2.0]], requires_grad=True)
+    (x * x).backward()
+    assert x.grad.shape == (1, 1) and x.grad[0, 0] == 4.0
+
+
+def test_no_grad_records_nothing_and_enable_grad_restores():
+    x = Tensor(1.0, requires_grad=True)
+    with no_grad():
+        y = x * 2
+        with autograd.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.parents == ()
+    assert z.requires_grad and z.parents[0] is x
+    assert autograd.is_grad_enabled()
+
+
+def test_no_grad_as_decorator():
+    @no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(Tensor(1.0, requires_grad=True)).requires_grad
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    x = Tensor(3.0, requires_grad=True)
+    w = Tensor(2.0, requires_grad=True)
+    y = x * w
+    gx, gw = autograd.grad(y, [x, w])
+    assert (gx, gw) == (2.0, 3.0)
+    assert x.grad is None and w.grad is None and y.grad is None
+
+
+def test_grad_unused_input():
+    x = Tensor(1.0, requires_grad=True)
+    unused = Tensor(1.0, requires_grad=True, name="u")
+    with pytest.raises(ValueError, match="was not used"):
+        autograd.grad(x * 2, [x, unused])
+    assert autograd.grad(x * 2, [x, unused], allow_unused=True)[1] is None
+
+
+def test_hook_sees_and_replaces_the_gradient():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * 3
+    seen = []
+    h.register_hook(lambda g: seen.append(float(g)))
+    handle = h.register_hook(lambda g: g * 10)
+    (h * h).backward()
+    assert seen == [12.0]  # d(h²)/dh = 2h = 12
+    assert x.grad == 360.0  # replaced gradient 120 flows on: 120 · 3
+    handle.remove()
+    x.grad = None
+    (h * h).backward()
+    assert x.grad == 36.0
+
+
+def test_hook_on_leaf_changes_what_accumulates():
+    x = Tensor(1.0, requires_grad=True)
+    x.register_hook(lambda g: g * 0)
+    (x * 5).backward()
+    assert x.grad == 0.0
+
+
+def test_hook_shape_must_match():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: np.ones(3))
+    with pytest.raises(RuntimeError, match=r"shape \(3,\), expected \(2,\)"):
+        (x * 1).sum().backward()
+
+
+def test_hook_needs_requires_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor(1.0).register_hook(print)
+
+
+def test_name_scope_tags_tensors_and_nests():
+    x = Tensor(1.0, requires_grad=True)
+    with autograd.name_scope("net"), autograd.name_scope("fc1") as path:
+        y = x * 2
+    assert path == "net.fc1" and y.scope == "net.fc1"
+    assert (y + 1).scope == "" and autograd.current_scope() == ""
+
+
+def test_topological_order_puts_inputs_first():
+    x = Tensor(1.0, requires_grad=True, name="x")
+    c = Tensor(2.0, name="c")
+    y = x * c
+    z = y + x
+    order = autograd.topological_order(z)
+    assert order[-1] is z and set(map(id, order)) == {id(x), id(c), id(y), id(z)}
+    position = {id(t): i for i, t in enumerate(order)}
+    for t in order:
+        assert all(position[id(p)] < position[id(t)] for p in t.parents)
+    assert [t.name for t in order[:2]] == ["x", "c"]  # arguments in order
+
+
+def test_vjp_gives_local_gradients_and_none_for_constants():
+    x = Tensor(3.0, requires_grad=True)
+    y = x * Tensor(4.0)
+    assert y.vjp(1.0)[0] == 4.0 and y.vjp(1.0)[1] is None
+    assert x.vjp(1.0) == ()
+
+
+def test_vjp_checks_the_upstream_shape():
+    y = Tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(ValueError, match=r"upstream gradient of shape \(3,\)"):
+        y.vjp(np.ones(3))

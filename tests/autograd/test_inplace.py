@@ -1,0 +1,112 @@
+"""In-place updates: allowed where safe, refused or caught by version counters elsewhere."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, no_grad
+
+
+def test_inplace_on_leaf_that_requires_grad_raises_at_once():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with pytest.raises(RuntimeError, match="'w': a leaf tensor that requires grad"):
+        w += 1
+    with pytest.raises(RuntimeError, match="leaf"):
+        w[0] = 5.0
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])  # nothing changed
+
+
+def test_inplace_on_graph_tensor_raises():
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="produced by 'mul'.*y = y \\+ x"):
+        y *= 3
+
+
+def test_inplace_with_a_grad_requiring_value_raises():
+    buf = Tensor(np.zeros(3))
+    w = Tensor(1.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="gradient would be lost"):
+        buf[0] = w * 2
+
+
+def test_modified_saved_input_makes_backward_raise():
+    a = Tensor([1.0, 2.0], name="a")
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    y = (a * w).sum()  # mul saves a for dL/dw
+    a[0] = 10.0
+    with pytest.raises(RuntimeError, match=r"'mul': input 0 'a' of shape \(2,\).*modified in place"):
+        y.backward()
+
+
+def test_augmented_assignment_on_saved_input_raises():
+    a = Tensor([1.0, 2.0])
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    y = (a * w).sum()
+    a += 1
+    with pytest.raises(RuntimeError, match="version 1, expected 0"):
+        y.backward()
+
+
+def test_modifying_an_input_that_was_not_saved_is_fine():
+    a = Tensor([1.0, 2.0])
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    y = (a + w).sum()  # add saves nothing
+    a += 1
+    y.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+
+
+def test_modified_saved_output_makes_backward_raise():
+    w = Tensor([0.5, 1.0], requires_grad=True)
+    e = w.exp()  # exp saves its output
+    with no_grad():
+        e += 1
+    with pytest.raises(RuntimeError, match="'exp': its output.*modified in place"):
+        e.sum().backward()
+
+
+def test_change_through_a_view_is_caught():
+    a = Tensor(np.arange(4.0))
+    w = Tensor(np.ones(4), requires_grad=True)
+    y = (a * w).sum()
+    view = a[1:3]  # a basic slice shares a's memory and its version counter
+    view[0] = 100.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_optimizer_style_update_under_no_grad_then_fresh_graph_works():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with no_grad():
+        w -= 0.1 * Tensor(w.grad)
+    np.testing.assert_allclose(w.data, [0.8, 1.6])
+    w.grad = None
+    (w * w).sum().backward()
+    np.testing.assert_allclose(w.grad, [1.6, 3.2])
+
+
+def test_stale_graph_after_update_raises():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    with no_grad():
+        w -= 0.1
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_inplace_errors_name_shapes_and_keep_data():
+    a = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"shape \(2, 3\).*shape \(4,\)"):
+        a += np.ones(4)
+    ints = Tensor(np.zeros(2, dtype=np.int64))
+    with pytest.raises(TypeError, match="int64"):
+        ints += 0.5
+    np.testing.assert_array_equal(a.data, np.zeros((2, 3)))
+
+
+def test_setitem_with_integer_array_and_tensor_index():
+    a = Tensor(np.zeros(4))
+    a[Tensor(np.array([0, 2]))] = 7.0
+    np.testing.assert_array_equal(a.data, [7.0, 0.0, 7.0, 0.0])
