@@ -91,17 +91,20 @@ def _check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
             )
 
 
-def _sweep(root: Tensor, seed: np.ndarray, capture: dict[int, Any] | None) -> None:
+def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) -> None:
     """Send gradients from root to every node that requires grad, children before parents.
 
     Kahn's algorithm: first count how many recorded consumers will send each tensor a
     gradient, then process a tensor once all of them have (its gradient is complete).
     With ``capture=None`` leaves accumulate into ``.grad`` and intermediate tensors hold this
     backward's gradient; otherwise no ``.grad`` is touched and the gradients of the tensors
-    whose ids are keys of ``capture`` are stored there.
+    that are keys of ``capture`` are stored there.
+
+    Dicts are keyed by the tensors themselves: their hash is identity-based and distinct live
+    objects never share one, so Tensor's elementwise ``__eq__`` is never consulted.
     """
     write = capture is None
-    waiting: dict[int, int] = {}
+    waiting: dict[Tensor, int] = {}
     stack = [root]
     while stack:
         node = stack.pop()
@@ -112,27 +115,29 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[int, Any] | None) -> No
             node.grad = None
         for p in ctx.parents:
             if p._requires_grad:
-                key = id(p)
-                n = waiting.get(key)
+                n = waiting.get(p)
                 if n is None:
-                    waiting[key] = 1
+                    waiting[p] = 1
                     stack.append(p)
                 else:
-                    waiting[key] = n + 1
+                    waiting[p] = n + 1
 
     anomaly = STATE.anomaly
-    pending: dict[int, np.ndarray] = {id(root): seed}
+    ndarray = np.ndarray
+    pending: dict[Tensor, Any] = {root: seed}
     ready = [root]
     while ready:
         node = ready.pop()
-        g = pending.pop(id(node), None)
+        g = pending.pop(node, None)
         ctx = node._ctx
         if g is not None:
+            if type(g) is not ndarray:  # 0-d ops give numpy scalars
+                g = np.asarray(g)
             if node._hooks:
                 g = _run_hooks(node, g)
             if not write:
-                if id(node) in capture:
-                    capture[id(node)] = g
+                if node in capture:
+                    capture[node] = g
             elif ctx is None:
                 # a leaf owns its .grad (a copy: g may be shared with other nodes) and accumulates
                 node.grad = np.array(g) if node.grad is None else node.grad + g
@@ -147,16 +152,15 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[int, Any] | None) -> No
         for p, pg in zip(parents, grads):
             if not p._requires_grad:
                 continue
-            key = id(p)
             if pg is not None:
                 d = p.data
-                if type(pg) is not np.ndarray or pg.shape != d.shape or pg.dtype != d.dtype:
+                if pg.shape != d.shape or pg.dtype != d.dtype:
                     pg = ctx.fit(pg, d)
-                prev = pending.get(key)
-                pending[key] = pg if prev is None else prev + pg
-            n = waiting[key] - 1
+                prev = pending.get(p)
+                pending[p] = pg if prev is None else prev + pg
+            n = waiting[p] - 1
             if n:
-                waiting[key] = n
+                waiting[p] = n
             else:
                 ready.append(p)
 
@@ -202,13 +206,13 @@ def grad(
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t._requires_grad:
             raise ValueError(f"grad: input {i} is not a Tensor that requires grad")
-    capture: dict[int, Any] = {id(t): None for t in inputs}
+    capture: dict[Tensor, Any] = dict.fromkeys(inputs)
     seed = _seed(output, grad_output)
     with _cyclic_gc_paused():
         _sweep(output, seed, capture)
     result = []
     for i, t in enumerate(inputs):
-        g = capture[id(t)]
+        g = capture[t]
         if g is None and not allow_unused:
             raise ValueError(
                 f"grad: input {i} ({t.name or 'unnamed'}, shape {t.shape}) was not used to "

@@ -29,6 +29,7 @@ reference counting as soon as its root is dropped.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import traceback
@@ -41,12 +42,18 @@ from autograd.state import STATE
 
 
 class VersionCounter:
-    """Counts in-place changes to a tensor's data; views share their base's counter."""
+    """Counts in-place changes to a tensor's data; views share their base's counter.
+
+    A tensor gets a counter only when it is first viewed or changed in place, so until any
+    counter exists (``VersionCounter.in_use``) the engine can skip version bookkeeping.
+    """
 
     __slots__ = ("value",)
+    in_use = False
 
     def __init__(self) -> None:
         self.value = 0
+        VersionCounter.in_use = True
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -136,9 +143,9 @@ class Function:
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
         """Run the op on Tensors; record the node when grad mode is on and an input needs grad."""
         ctx = _new_object(cls)
-        arrays = [t.data for t in inputs]
+        arrays = tuple(map(_data_of, inputs))
         try:
-            data = cls.forward(ctx, *arrays, **attrs)
+            data = cls.forward(ctx, *arrays, **attrs) if attrs else cls.forward(ctx, *arrays)
         except (ValueError, IndexError) as e:
             shapes = " and ".join(str(a.shape) for a in arrays)
             raise builtin_error(e)(f"{cls.name}: inputs of shapes {shapes}: {e}") from e
@@ -162,7 +169,7 @@ class Function:
                     ctx.parents = inputs
                     out._requires_grad = True
                     out._ctx = ctx
-                    if ctx.saved_tensors:
+                    if VersionCounter.in_use and ctx.saved_tensors:
                         versions = _versions_at_save(inputs, out)
                         if versions is not None:
                             ctx._versions = versions
@@ -209,7 +216,7 @@ class Function:
 
     def raw_backward(self, grad: np.ndarray, output: Tensor | None) -> tuple[Any, ...]:
         """Run the op's backward after the in-place check; one entry per parent, unfitted."""
-        if self.saved_tensors:
+        if VersionCounter.in_use and self.saved_tensors:
             self._check_versions(output)
         grads = type(self).backward(self, grad)
         if type(grads) is not tuple:
@@ -246,6 +253,7 @@ class Function:
 
 
 _new_object = object.__new__
+_data_of = operator.attrgetter("data")
 
 
 def _versions_at_save(

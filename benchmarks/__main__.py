@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
     workloads = [w for w in WORKLOADS if not args.only or w in args.only]
     started = time.time()
+    load_at_start = os.getloadavg()
     skipped: dict[str, str] = {}
     rows = []
     for name in workloads:
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     threads = ", ".join(f"{k}={v}" for k, v in THREAD_ENV.items())
     header = (
         f"tracegrad benchmarks: {args.rounds} round(s), repeats "
-        f"{args.repeats or 'per workload'}; Python {platform.python_version()}, {threads}, "
+        f"{args.repeats or 'per workload'}; Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {threads}, "
         f"torch.set_num_threads(2); ratio > 1 means tracegrad is slower"
     )
     print(render(rows, child_notes, header))
@@ -122,6 +125,8 @@ def main(argv: list[str] | None = None) -> None:
                 "workloads": workloads,
                 "python": platform.python_version(),
                 "platform": platform.platform(),
+                "cpu_count": os.cpu_count(),
+                "loadavg_at_start": load_at_start,
                 "thread_env": THREAD_ENV,
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
                 "seconds": round(time.time() - started, 1),

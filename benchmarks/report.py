@@ -11,6 +11,9 @@ from typing import Any
 #: relative difference above which two engines' losses (or gradient probes) are flagged
 TOLERANCE = 1e-4
 
+#: ratio of the slowest to the fastest per-round median above which a result is flagged noisy
+NOISY = 1.5
+
 REFERENCE = "tracegrad"
 
 Row = dict[str, Any]
@@ -124,8 +127,8 @@ def probe_table(rows: list[Row]) -> str:
 
 
 def notes(rows: list[Row], extra: list[str]) -> list[str]:
-    """Skipped and failed engines, disagreements beyond `TOLERANCE`, nondeterminism, and
-    ``extra`` notes reported by the workloads (duplicates removed, order kept)."""
+    """Skipped and failed engines, noisy timings, disagreements beyond `TOLERANCE`,
+    nondeterminism, and ``extra`` notes from the workloads (duplicates removed, order kept)."""
     out = list(extra)
     for row in rows:
         where = f"{row['workload']} / {row['engine']}"
@@ -136,6 +139,12 @@ def notes(rows: list[Row], extra: list[str]) -> list[str]:
             continue
         if row["status"] != "ok":
             continue
+        low, high = min(row["round_medians_ms"]), max(row["round_medians_ms"])
+        if high > NOISY * low:
+            out.append(
+                f"{where}: per-round medians ranged {fmt_ms(low)}-{fmt_ms(high)} ms "
+                f"(x{high / low:.1f}); the machine was probably busy, rerun for stable numbers"
+            )
         if not row["deterministic"]:
             out.append(f"{where}: the first loss differed between rounds (nondeterminism)")
         ref = _reference(rows, row["workload"])

@@ -1,0 +1,33 @@
+"""The text view of scalar graphs and the `tracegrad demo` command."""
+
+from __future__ import annotations
+
+from viz.circuits import add_mul_circuit, sigmoid_neuron
+from viz.cli import main
+from viz.text import edge_table
+
+
+def test_edge_table_shows_local_times_upstream():
+    n = sigmoid_neuron()
+    n["f"].backward()
+    table = edge_table(n["f"], ".2f")
+    assert "← to x0: [2.00] × [0.20] = 0.39" in table
+    assert "← to w0: [-1.00] × [0.20] = -0.20" in table
+    assert "← to x1: [-3.00] × [0.20] = -0.59" in table
+
+
+def test_edge_table_before_backward_says_so_instead_of_zeros():
+    c = add_mul_circuit()
+    table = edge_table(c["f"])
+    assert "(no backward yet)" in table
+    assert "× [?] = ?" in table
+    assert "grad 0" not in table
+
+
+def test_demo_prints_and_writes_both_circuits(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    written = (tmp_path / "circuits.txt").read_text(encoding="utf-8")
+    assert "← to q: [-4] × [1] = -4" in written
+    assert "← to x0: [2.00] × [0.20] = 0.39" in written
+    assert written.strip() in printed
