@@ -18,8 +18,10 @@ def test_forward_nan_names_the_op_and_line():
         with pytest.raises(RuntimeError, match=r"forward of 'log'") as info:
             x.log()
     created_at = str(info.value).split("Created at:")[1]
-    assert "test_anomaly.py" in created_at and "x.log()" in created_at
-    assert "tensor.py" not in created_at and "function.py" not in created_at  # no engine frames
+    assert "test_anomaly.py" in created_at
+    assert "x.log()" in created_at
+    assert "tensor.py" not in created_at
+    assert "function.py" not in created_at
 
 
 def test_backward_inf_names_the_op():

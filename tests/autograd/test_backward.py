@@ -14,7 +14,8 @@ def test_leaves_accumulate_and_intermediates_are_reset():
     y = x * x
     z = y * 2
     z.backward()
-    assert x.grad == 12.0 and y.grad == 2.0
+    assert x.grad == 12.0
+    assert y.grad == 2.0
     z.backward()
     assert x.grad == 24.0  # leaves accumulate across calls
     assert y.grad == 2.0  # an intermediate holds this backward's gradient only
@@ -54,7 +55,8 @@ def test_backward_without_grad_raises():
 def test_single_element_non_scalar_is_seeded_with_one():
     x = Tensor([[2.0]], requires_grad=True)
     (x * x).backward()
-    assert x.grad.shape == (1, 1) and x.grad[0, 0] == 4.0
+    assert x.grad.shape == (1, 1)
+    assert x.grad[0, 0] == 4.0
 
 
 def test_no_grad_records_nothing_and_enable_grad_restores():
@@ -63,8 +65,10 @@ def test_no_grad_records_nothing_and_enable_grad_restores():
         y = x * 2
         with autograd.enable_grad():
             z = x * 2
-    assert not y.requires_grad and y.parents == ()
-    assert z.requires_grad and z.parents[0] is x
+    assert not y.requires_grad
+    assert y.parents == ()
+    assert z.requires_grad
+    assert z.parents[0] is x
     assert autograd.is_grad_enabled()
 
 
@@ -82,7 +86,9 @@ def test_grad_returns_gradients_without_touching_dot_grad():
     y = x * w
     gx, gw = autograd.grad(y, [x, w])
     assert (gx, gw) == (2.0, 3.0)
-    assert x.grad is None and w.grad is None and y.grad is None
+    assert x.grad is None
+    assert w.grad is None
+    assert y.grad is None
 
 
 def test_grad_unused_input():
@@ -131,8 +137,10 @@ def test_name_scope_tags_tensors_and_nests():
     x = Tensor(1.0, requires_grad=True)
     with autograd.name_scope("net"), autograd.name_scope("fc1") as path:
         y = x * 2
-    assert path == "net.fc1" and y.scope == "net.fc1"
-    assert (y + 1).scope == "" and autograd.current_scope() == ""
+    assert path == "net.fc1"
+    assert y.scope == "net.fc1"
+    assert (y + 1).scope == ""
+    assert autograd.current_scope() == ""
 
 
 def test_topological_order_puts_inputs_first():
@@ -141,7 +149,8 @@ def test_topological_order_puts_inputs_first():
     y = x * c
     z = y + x
     order = autograd.topological_order(z)
-    assert order[-1] is z and set(map(id, order)) == {id(x), id(c), id(y), id(z)}
+    assert order[-1] is z
+    assert set(map(id, order)) == {id(x), id(c), id(y), id(z)}
     position = {id(t): i for i, t in enumerate(order)}
     for t in order:
         assert all(position[id(p)] < position[id(t)] for p in t.parents)
@@ -151,7 +160,8 @@ def test_topological_order_puts_inputs_first():
 def test_vjp_gives_local_gradients_and_none_for_constants():
     x = Tensor(3.0, requires_grad=True)
     y = x * Tensor(4.0)
-    assert y.vjp(1.0)[0] == 4.0 and y.vjp(1.0)[1] is None
+    assert y.vjp(1.0)[0] == 4.0
+    assert y.vjp(1.0)[1] is None
     assert x.vjp(1.0) == ()
 
 

@@ -40,7 +40,8 @@ def test_binary_op_broadcast_gradients(name, shapes, seed):
     out = BINARY[name](a, b)
     assert out.shape == shapes.result_shape
     out.backward(np.ones(out.shape))
-    assert a.grad.shape == sa and b.grad.shape == sb
+    assert a.grad.shape == sa
+    assert b.grad.shape == sb
     assert gradcheck(BINARY[name], a, b)
 
 
@@ -59,8 +60,13 @@ batch_dims = st.lists(st.integers(1, 3), min_size=0, max_size=2)
 
 @settings(max_examples=30, deadline=None)
 @given(
-    n=st.integers(1, 3), k=st.integers(1, 3), m=st.integers(1, 3),
-    batch_a=batch_dims, batch_b=batch_dims, vec_a=st.booleans(), vec_b=st.booleans(),
+    n=st.integers(1, 3),
+    k=st.integers(1, 3),
+    m=st.integers(1, 3),
+    batch_a=batch_dims,
+    batch_b=batch_dims,
+    vec_a=st.booleans(),
+    vec_b=st.booleans(),
 )
 def test_matmul_shapes_and_gradients(n, k, m, batch_a, batch_b, vec_a, vec_b):
     sa = (k,) if vec_a else (*batch_a, n, k)
@@ -76,7 +82,8 @@ def test_matmul_shapes_and_gradients(n, k, m, batch_a, batch_b, vec_a, vec_b):
     out = a @ b
     assert out.shape == np.matmul(a.data, b.data).shape
     out.backward(np.ones(out.shape))
-    assert a.grad.shape == sa and b.grad.shape == sb
+    assert a.grad.shape == sa
+    assert b.grad.shape == sb
     assert gradcheck(lambda x, y: x @ y, a, b)
 
 
@@ -88,11 +95,18 @@ def test_matmul_shapes_and_gradients(n, k, m, batch_a, batch_b, vec_a, vec_b):
     op=st.sampled_from(["sum", "mean", "max"]),
 )
 def test_reductions_keep_gradient_shape(shape, data, keepdims, op):
-    axes = data.draw(st.none() | st.lists(st.integers(0, max(len(shape) - 1, 0)), unique=True)
-                     .map(tuple)) if shape else None
+    axes = (
+        data.draw(
+            st.none() | st.lists(st.integers(0, max(len(shape) - 1, 0)), unique=True).map(tuple)
+        )
+        if shape
+        else None
+    )
     x = Tensor(np.random.default_rng(len(shape)).standard_normal(shape), requires_grad=True)
     out = getattr(x, op)(axis=axes, keepdims=keepdims)
-    assert out.shape == getattr(np, "amax" if op == "max" else op)(
-        x.data, axis=axes, keepdims=keepdims).shape
+    assert (
+        out.shape
+        == getattr(np, "amax" if op == "max" else op)(x.data, axis=axes, keepdims=keepdims).shape
+    )
     out.backward(np.ones(out.shape))
     assert x.grad.shape == shape

@@ -45,4 +45,5 @@ def test_intermediate_keeps_grad_for_drawing_after_backward():
     mid = x * x
     out = mid + 1
     out.backward()
-    assert mid.grad == 1.0 and out.grad == 1.0
+    assert mid.grad == 1.0
+    assert out.grad == 1.0

@@ -30,9 +30,7 @@ def _tensors(arrays: tuple[np.ndarray, ...]) -> list[Tensor]:
 def test_every_op_has_samples_covering_0d_and_size_1():
     for name, op in Function.registry.items():
         shapes = [
-            a.shape
-            for arrays, _ in op.sample_inputs(np.random.default_rng(0))
-            for a in arrays
+            a.shape for arrays, _ in op.sample_inputs(np.random.default_rng(0)) for a in arrays
         ]
         assert shapes, f"{name} has no sample inputs"
         if name not in {"concatenate", "getitem", "transpose"}:

@@ -70,8 +70,15 @@ def test_integer_tensor_cannot_require_grad():
 
 def test_attributes():
     t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="t")
-    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and t.dtype == np.float64
-    assert t.name == "t" and t.is_leaf and t.op == "" and t.parents == () and t.grad is None
+    assert t.shape == (2, 3)
+    assert t.ndim == 2
+    assert t.size == 6
+    assert t.dtype == np.float64
+    assert t.name == "t"
+    assert t.is_leaf
+    assert t.op == ""
+    assert t.parents == ()
+    assert t.grad is None
     assert t.T.shape == (3, 2)
     assert t.numpy() is t.data
 
@@ -80,7 +87,10 @@ def test_op_and_parents_record_the_graph():
     a = Tensor(2.0, requires_grad=True)
     b = Tensor(3.0)
     c = a * b
-    assert c.op == "mul" and c.parents == (a, b) and not c.is_leaf and c.requires_grad
+    assert c.op == "mul"
+    assert c.parents == (a, b)
+    assert not c.is_leaf
+    assert c.requires_grad
 
 
 def test_item_and_conversions():
@@ -93,7 +103,9 @@ def test_item_and_conversions():
 def test_detach_shares_data_without_history():
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = (a * 2).detach()
-    assert b.is_leaf and not b.requires_grad and b.op == ""
+    assert b.is_leaf
+    assert not b.requires_grad
+    assert b.op == ""
     np.testing.assert_array_equal(b.data, [2.0, 4.0])
 
 
@@ -107,7 +119,8 @@ def test_comparisons_return_bool_tensors_outside_the_graph():
         (a == 2, [False, True, False]),
         (a != 2, [True, False, True]),
     ]:
-        assert result.dtype == bool and not result.requires_grad
+        assert result.dtype == bool
+        assert not result.requires_grad
         np.testing.assert_array_equal(result.data, expected)
 
 
@@ -119,7 +132,8 @@ def test_tensors_are_hashable_by_identity():
 def test_reflected_operators_with_numbers_and_arrays():
     a = Tensor([1.0, 2.0], requires_grad=True)
     out = 1 + 2 * a - np.array([1.0, 1.0]) / (3 - a) ** 2
-    assert isinstance(out, Tensor) and out.dtype == np.float64  # the float64 array promotes
+    assert isinstance(out, Tensor)
+    assert out.dtype == np.float64
     out.sum().backward()
     np.testing.assert_allclose(a.grad, 2 - 2 / (3 - np.array([1.0, 2.0])) ** 3)
 
@@ -161,7 +175,7 @@ def test_reshape_and_axis_errors_name_the_op():
     a = Tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"reshape: .*\(2, 3\)"):
         a.reshape(4, 2)
-    with pytest.raises(ValueError, match="sum: .*axis 2 is out of range"):
+    with pytest.raises(ValueError, match=r"sum: .*axis 2 is out of range"):
         a.sum(axis=2)
     with pytest.raises(ValueError, match="not a permutation"):
         a.transpose(0, 0)

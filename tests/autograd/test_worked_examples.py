@@ -67,7 +67,8 @@ def test_sigmoid_neuron_edges_show_local_times_upstream():
     sent_w0, sent_x0 = w0x0.vjp(upstream)
     assert sent_x0 == pytest.approx(2 * upstream)  # x0: [2] × [0.2] = 0.4 (exactly 0.39)
     assert sent_w0 == pytest.approx(-1 * upstream)  # w0: [-1] × [0.2] = -0.2
-    assert round(float(sent_x0), 2) == 0.39 and round(float(sent_w0), 1) == -0.2
+    assert round(float(sent_x0), 2) == 0.39
+    assert round(float(sent_w0), 1) == -0.2
 
 
 def test_sigmoid_neuron_backward_gate_by_gate():
