@@ -99,10 +99,14 @@ class Function:
     #: versions of the inputs and output when arrays were saved; None means all 0
     _versions: tuple[tuple[int, ...], int] | None = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        """Name the op and add it to the registry (``class Op(Function, register=False)``
+        keeps an experimental op out of it)."""
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = _snake_case(cls.__name__)
+        if not register:
+            return
         if cls.name in Function.registry:
             raise ValueError(f"Function: op name {cls.name!r} is registered twice")
         Function.registry[cls.name] = cls
