@@ -59,7 +59,8 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
                 f"or reduce first, e.g. y.sum().backward()"
             )
         return np.ones(root.shape, dtype=root.dtype)
-    g = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+    # a copy: the seed may end up as a leaf's .grad, which must not alias the caller's array
+    g = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
     if g.shape != root.shape:
         raise ValueError(
             f"backward: grad has shape {g.shape} but the output has shape {root.shape}"
@@ -71,13 +72,30 @@ def _run_hooks(node: Tensor, g: np.ndarray) -> np.ndarray:
     for hook in list(node._hooks):
         result = hook(g)
         if result is not None:
-            result = np.asarray(result.data if isinstance(result, Tensor) else result)
+            result = np.array(result.data if isinstance(result, Tensor) else result)
             if result.shape != g.shape:
                 raise RuntimeError(
                     f"hook on tensor {node.name or node.op!r} returned a gradient of shape "
                     f"{result.shape}, expected {g.shape}"
                 )
             g = result.astype(node.dtype, copy=False)
+    return g
+
+
+def _leaf_grad(g: np.ndarray, given_to_leaves: set[int]) -> np.ndarray:
+    """The array a leaf keeps as ``.grad``: ``g`` itself where that is safe, else a copy.
+
+    Two leaves must never share gradient memory (``a + b`` sends the same array to both, and
+    an in-place change to ``a.grad`` would then change ``b.grad``), and a read-only broadcast
+    view cannot serve as a gradient someone may scale in place. Copying only then, instead of
+    always, keeps big weight gradients from being copied on every step. A leaf's gradient may
+    still share memory with the gradient recorded on the intermediate tensor next to it
+    (``w.T``): those are a record of the last backward, read by viz.
+    """
+    memory = id(g if g.base is None else g.base)
+    if not g.flags.writeable or memory in given_to_leaves:
+        return np.array(g)
+    given_to_leaves.add(memory)
     return g
 
 
@@ -124,6 +142,7 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) ->
 
     anomaly = STATE.anomaly
     ndarray = np.ndarray
+    given_to_leaves: set[int] = set()
     pending: dict[Tensor, Any] = {root: seed}
     ready = [root]
     while ready:
@@ -139,8 +158,7 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) ->
                 if node in capture:
                     capture[node] = g
             elif ctx is None:
-                # a leaf owns its .grad (a copy: g may be shared with other nodes) and accumulates
-                node.grad = np.array(g) if node.grad is None else node.grad + g
+                node.grad = _leaf_grad(g, given_to_leaves) if node.grad is None else node.grad + g
             else:
                 node.grad = g
         if ctx is None:

@@ -11,6 +11,18 @@ from autograd.ops.elementwise import _pair
 from autograd.tensor import Tensor
 
 
+def _product_like(like: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x @ y`` laid out in memory like ``like`` (an input whose gradient this is).
+
+    The gradient of ``w.T`` (a column-major view) is computed as ``(yᵀ xᵀ)ᵀ``: the same
+    product, written by BLAS so that after the transpose back it is row-major like ``w``.
+    Leaf copies and optimizer updates then stream through memory instead of striding.
+    """
+    if like.ndim == 2 and like.flags.f_contiguous and not like.flags.c_contiguous:
+        return (y.T @ x.T).T
+    return x @ y
+
+
 class MatMul(Function):
     name = "matmul"
 
@@ -34,12 +46,12 @@ class MatMul(Function):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d/dA: dY · Bᵀ
-            ga = g @ np.swapaxes(b2, -1, -2)
+            ga = _product_like(a2, g, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 ga = ga.reshape(*ga.shape[:-2], ga.shape[-1])
         if ctx.needs_input_grad[1]:
             # d/dB: Aᵀ · dY
-            gb = np.swapaxes(a2, -1, -2) @ g
+            gb = _product_like(b2, np.swapaxes(a2, -1, -2), g)
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb

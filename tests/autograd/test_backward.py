@@ -30,6 +30,31 @@ def test_leaf_grad_is_a_private_writable_copy():
     np.testing.assert_array_equal(b.grad, [1.0, 1.0])
 
 
+@pytest.mark.parametrize(
+    "combine",
+    [
+        lambda a, b: (a + b) * (a + b),
+        lambda a, b: autograd.stack([a, b]) * 3,
+        lambda a, b: autograd.concatenate([a, b]).reshape(2, 2).T,
+        lambda a, b: a - b,
+    ],
+)
+def test_leaves_never_share_gradient_memory(combine):
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    combine(a, b).sum().backward()
+    assert not np.shares_memory(a.grad, b.grad)
+    assert a.grad.flags.writeable and b.grad.flags.writeable
+
+
+def test_leaf_grad_does_not_alias_the_callers_seed():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    seed = np.ones(2)
+    w.backward(seed)
+    seed[0] = 100.0
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+
+
 def test_fan_out_gradients_add_up():
     x = Tensor(2.0, requires_grad=True)
     y = x * 3 + x * x + x
