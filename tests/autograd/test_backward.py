@@ -44,7 +44,8 @@ def test_leaves_never_share_gradient_memory(combine):
     b = Tensor([3.0, 4.0], requires_grad=True)
     combine(a, b).sum().backward()
     assert not np.shares_memory(a.grad, b.grad)
-    assert a.grad.flags.writeable and b.grad.flags.writeable
+    assert a.grad.flags.writeable
+    assert b.grad.flags.writeable
 
 
 def test_leaf_grad_does_not_alias_the_callers_seed():
