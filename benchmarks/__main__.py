@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import WORKLOADS, load_workload
+from benchmarks.engines import THREADS
 from benchmarks.harness import THREAD_ENV, aggregate, run_child
-from benchmarks.report import render
+from benchmarks.report import disagreements, render
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -99,7 +100,10 @@ def run_workload(name: str, args: argparse.Namespace, skipped: dict[str, str]) -
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the selected workloads, print the markdown report, optionally write JSON."""
+    """Run the selected workloads, print the markdown report, optionally write JSON.
+
+    Exits with status 1 if a run failed or an engine's losses disagree with tracegrad's.
+    """
     args = _parse(argv)
     workloads = [w for w in WORKLOADS if not args.only or w in args.only]
     started = time.time()
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         f"tracegrad benchmarks: {args.rounds} round(s), repeats "
         f"{args.repeats or 'per workload'}; Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, {threads}, "
-        f"torch.set_num_threads(2); ratio > 1 means tracegrad is slower"
+        f"torch.set_num_threads({THREADS}); ratio > 1 means tracegrad is slower"
     )
     print(render(rows, child_notes, header))
     if args.json:
@@ -135,6 +139,8 @@ def main(argv: list[str] | None = None) -> None:
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
         _log(f"wrote {args.json}")
+    if any(row["status"] == "error" for row in rows) or disagreements(rows):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

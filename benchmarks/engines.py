@@ -6,11 +6,13 @@ is not installed raises ImportError there and the parent reports it as skipped.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from importlib import metadata
+from pathlib import Path
 from types import ModuleType
 
-#: threads each engine's BLAS / intra-op pool may use (see also `harness.THREAD_ENV`)
+#: threads each engine's BLAS / intra-op pool may use (also sets `harness.THREAD_ENV`)
 THREADS = 2
 
 #: engine name -> (module to import, distribution whose version is reported)
@@ -33,8 +35,25 @@ def load(engine: str) -> ModuleType:
 
 
 def version(engine: str) -> str:
-    """The installed version of ``engine``'s distribution ("unknown" if not recorded)."""
+    """The installed version of ``engine``'s distribution ("unknown" if not recorded).
+
+    tracegrad's also carries a fingerprint of its source files (``0.1.0+src.1a2b3c4d5e``),
+    since the engine is edited between and even during benchmark runs.
+    """
     try:
-        return metadata.version(_ENGINES[engine][1])
+        found = metadata.version(_ENGINES[engine][1])
     except metadata.PackageNotFoundError:
-        return "unknown"
+        found = "unknown"
+    if engine == "tracegrad":
+        found += f"+src.{source_fingerprint(_ENGINES[engine][0])}"
+    return found
+
+
+def source_fingerprint(package: str) -> str:
+    """A short hash of every ``.py`` file of an imported package (as they are on disk now)."""
+    root = Path(importlib.import_module(package).__file__).parent
+    digest = hashlib.sha1()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]

@@ -20,8 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.engines import THREADS
+
 #: thread limits for every measuring subprocess, so BLAS pools are the same size everywhere
-THREAD_ENV = {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+THREAD_ENV = {
+    name: str(THREADS) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+}
 
 #: directory holding the ``benchmarks`` package (the child's working directory)
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +119,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
     ``ms`` is the median over rounds of each round's median; ``peak_rss_mb`` the largest
     peak seen; the losses come from the first round, and ``deterministic`` says whether every
-    round computed the same first loss.
+    round computed the same first loss. ``versions`` lists the engine versions seen: more
+    than one means the engine changed during the run.
     """
     per_round = [r["median_ms"] for r in runs]
     first = runs[0]
@@ -129,4 +134,5 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "grad_probe": first["grad_probe"],
         "deterministic": all(r["first_loss"] == first["first_loss"] for r in runs),
         "version": first["version"],
+        "versions": sorted({r["version"] for r in runs}),
     }

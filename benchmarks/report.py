@@ -126,27 +126,16 @@ def probe_table(rows: list[Row]) -> str:
     return _table(header, lines)
 
 
-def notes(rows: list[Row], extra: list[str]) -> list[str]:
-    """Skipped and failed engines, noisy timings, disagreements beyond `TOLERANCE`,
-    nondeterminism, and ``extra`` notes from the workloads (duplicates removed, order kept)."""
-    out = list(extra)
+def disagreements(rows: list[Row]) -> list[str]:
+    """One line per loss or gradient probe that differs from tracegrad's beyond `TOLERANCE`,
+    and per engine whose first loss changed between rounds."""
+    out = []
     for row in rows:
-        where = f"{row['workload']} / {row['engine']}"
-        if row["status"] == "skipped":
-            out.append(f"{where}: skipped ({row['reason']})")
-        elif row["status"] == "error":
-            out.append(f"{where}: FAILED ({row['error']})")
-            continue
         if row["status"] != "ok":
             continue
-        low, high = min(row["round_medians_ms"]), max(row["round_medians_ms"])
-        if high > NOISY * low:
-            out.append(
-                f"{where}: per-round medians ranged {fmt_ms(low)}-{fmt_ms(high)} ms "
-                f"(x{high / low:.1f}); the machine was probably busy, rerun for stable numbers"
-            )
+        where = f"{row['workload']} / {row['engine']}"
         if not row["deterministic"]:
-            out.append(f"{where}: the first loss differed between rounds (nondeterminism)")
+            out.append(f"{where}: the first loss DIFFERED between rounds (nondeterminism)")
         ref = _reference(rows, row["workload"])
         if ref is None or ref is row:
             continue
@@ -157,18 +146,48 @@ def notes(rows: list[Row], extra: list[str]) -> list[str]:
                     f"{where}: {key} {row[key]!r} DISAGREES with tracegrad's {ref[key]!r} "
                     f"(relative difference {d:.1e} > {TOLERANCE:g})"
                 )
+    return out
+
+
+def notes(rows: list[Row], extra: list[str]) -> list[str]:
+    """Skipped and failed engines, noisy timings, `disagreements`, and ``extra`` notes from
+    the workloads (duplicates removed, order kept)."""
+    out = list(extra)
+    for row in rows:
+        where = f"{row['workload']} / {row['engine']}"
+        if row["status"] == "skipped":
+            out.append(f"{where}: skipped ({row['reason']})")
+        elif row["status"] == "error":
+            out.append(f"{where}: FAILED ({row['error']})")
+        else:
+            if len(row["versions"]) > 1:
+                out.append(
+                    f"{where}: the engine changed between rounds ({', '.join(row['versions'])}); "
+                    "its rounds measured different code"
+                )
+            low, high = min(row["round_medians_ms"]), max(row["round_medians_ms"])
+            if high > NOISY * low:
+                out.append(
+                    f"{where}: per-round medians ranged {fmt_ms(low)}-{fmt_ms(high)} ms "
+                    f"(x{high / low:.1f}); the machine was probably busy, rerun for stable "
+                    "numbers"
+                )
+    out += disagreements(rows)
     return list(dict.fromkeys(out))
 
 
 def render(rows: list[Row], extra_notes: list[str], header: str) -> str:
     """The full markdown report: header line, timing table, probes, notes."""
+    seen = {row["engine"]: row["version"] for row in rows if row["status"] == "ok"}
+    versions = ", ".join(f"{engine} {v}" for engine, v in seen.items())
     parts = [
         header,
+        f"Versions: {versions}",
         "",
         timing_table(rows),
         "",
-        "Correctness probes (losses and one "
-        "gradient entry; they should agree to float32 rounding):",
+        "Correctness probes (losses and one gradient entry; they should agree to float32 "
+        "rounding):",
         "",
         probe_table(rows),
     ]
