@@ -2,23 +2,23 @@
 
 An op is a subclass with two static methods on numpy arrays::
 
-    class Mul(Function):
+    class Cube(Function):
         @staticmethod
-        def forward(ctx, a, b):
-            ctx.save_for_backward(a, b)
-            return a * b
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
 
         @staticmethod
         def backward(ctx, grad):
-            a, b = ctx.saved_tensors
-            # d/da: b, d/db: a
-            return grad * b, grad * a
+            (a,) = ctx.saved_tensors
+            # d/da: 3a²
+            return grad * 3 * a**2
 
         @staticmethod
         def sample_inputs(rng):
-            yield (rng.standard_normal((2, 3)), rng.standard_normal(3)), {}
+            yield (rng.standard_normal((2, 3)),), {}
 
-``Mul.apply(x, y)`` runs it on Tensors and records the node. Every subclass registers itself
+``Cube.apply(x)`` runs it on Tensors and records the node. Every subclass registers itself
 in `Function.registry` under its op name; the generic tests gradcheck every registered op
 from its ``sample_inputs``, so nothing ships without a gradient check.
 

@@ -129,18 +129,22 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each axis."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The numpy dtype of the data."""
         return self.data.dtype
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property

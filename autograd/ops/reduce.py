@@ -38,6 +38,16 @@ def _axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def _remember_axes(ctx, a: np.ndarray, axis: Axis, keepdims: bool) -> None:
+    ctx.axes = _axes(axis, a.ndim)
+    ctx.keepdims, ctx.in_shape = keepdims, a.shape
+
+
+def _samples(rng: np.random.Generator):
+    for shape, axis, keepdims in _SAMPLES:
+        yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
+
+
 def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """Put back the reduced axes as size-1 axes so grad broadcasts against the input."""
     return grad if keepdims else np.expand_dims(grad, axes)
@@ -46,8 +56,7 @@ def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarr
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, *, axis=None, keepdims=False):
-        ctx.axes = _axes(axis, a.ndim)
-        ctx.keepdims, ctx.in_shape = keepdims, a.shape
+        _remember_axes(ctx, a, axis, keepdims)
         return a.sum(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
@@ -57,15 +66,13 @@ class Sum(Function):
 
     @staticmethod
     def sample_inputs(rng):
-        for shape, axis, keepdims in _SAMPLES:
-            yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
+        return _samples(rng)
 
 
 class Mean(Function):
     @staticmethod
     def forward(ctx, a, *, axis=None, keepdims=False):
-        ctx.axes = _axes(axis, a.ndim)
-        ctx.keepdims, ctx.in_shape = keepdims, a.shape
+        _remember_axes(ctx, a, axis, keepdims)
         ctx.count = int(np.prod([a.shape[i] for i in ctx.axes]))
         return a.mean(axis=ctx.axes, keepdims=keepdims)
 
@@ -77,15 +84,13 @@ class Mean(Function):
 
     @staticmethod
     def sample_inputs(rng):
-        for shape, axis, keepdims in _SAMPLES:
-            yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
+        return _samples(rng)
 
 
 class Max(Function):
     @staticmethod
     def forward(ctx, a, *, axis=None, keepdims=False):
-        ctx.axes = _axes(axis, a.ndim)
-        ctx.keepdims = keepdims
+        _remember_axes(ctx, a, axis, keepdims)
         top = a.max(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(a)
         ctx.top = top
@@ -101,8 +106,7 @@ class Max(Function):
 
     @staticmethod
     def sample_inputs(rng):
-        for shape, axis, keepdims in _SAMPLES:
-            yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
+        yield from _samples(rng)
         # a tie: the gradient is split between the two maxima
         yield (np.array([1.0, 3.0, 3.0, -2.0]),), {"axis": 0, "keepdims": False}
 
