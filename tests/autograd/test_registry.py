@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
 from autograd import Function, Tensor, gradcheck
+from tests.torch_references import collect
 
 
 def _cases() -> list[Any]:
@@ -53,59 +53,16 @@ def test_op_gradient_shapes_and_dtypes_match_inputs(op: type[Function], arrays, 
             assert x.grad.dtype == x.dtype
 
 
-def _torch_ops(torch: Any) -> dict[str, Callable[..., Any]]:
-    def reduce(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def call(a, axis=None, keepdims=False):
-            if axis is None:
-                axis = tuple(range(a.ndim))
-            return fn(a, dim=axis, keepdim=keepdims) if a.ndim else fn(a)
-
-        return call
-
-    def index(a, index):
-        parts = index if isinstance(index, tuple) else (index,)
-        parts = tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in parts)
-        return a[parts if isinstance(index, tuple) else parts[0]]
-
-    return {
-        "add": torch.add,
-        "sub": torch.sub,
-        "mul": torch.mul,
-        "div": torch.div,
-        "pow": torch.pow,
-        "maximum": torch.maximum,
-        "minimum": torch.minimum,
-        "where": lambda c, a, b: torch.where(c.bool(), a, b),
-        "neg": torch.neg,
-        "exp": torch.exp,
-        "log": torch.log,
-        "tanh": torch.tanh,
-        "sigmoid": torch.sigmoid,
-        "relu": torch.relu,
-        "sqrt": torch.sqrt,
-        "abs": torch.abs,
-        "sum": reduce(torch.sum),
-        "mean": reduce(torch.mean),
-        "max": reduce(torch.amax),
-        "reshape": lambda a, shape: a.reshape(shape),
-        "transpose": lambda a, axes=None: a.permute(axes or tuple(range(a.ndim))[::-1]),
-        "getitem": index,
-        "concatenate": lambda *ts, axis=0: torch.cat(ts, dim=axis),
-        "stack": lambda *ts, axis=0: torch.stack(ts, dim=axis),
-        "matmul": torch.matmul,
-    }
-
-
 def test_every_op_has_a_torch_reference():
     torch = pytest.importorskip("torch")
-    missing = set(Function.registry) - set(_torch_ops(torch))
+    missing = set(Function.registry) - set(collect(torch))
     assert not missing, f"add a PyTorch reference for {sorted(missing)}"
 
 
 @pytest.mark.parametrize(("op", "arrays", "attrs"), CASES)
 def test_op_matches_torch(op: type[Function], arrays, attrs):
     torch = pytest.importorskip("torch")
-    reference = _torch_ops(torch).get(op.name)
+    reference = collect(torch).get(op.name)
     if reference is None:
         pytest.fail(f"no PyTorch reference for {op.name}")
     xs = _tensors(arrays)

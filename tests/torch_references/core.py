@@ -1,0 +1,51 @@
+"""PyTorch counterparts of the core ops: elementwise, reductions, shapes, matmul."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def references(torch: Any) -> dict[str, Callable[..., Any]]:
+    def reduce(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(a, axis=None, keepdims=False):
+            if axis is None:
+                axis = tuple(range(a.ndim))
+            return fn(a, dim=axis, keepdim=keepdims) if a.ndim else fn(a)
+
+        return call
+
+    def index(a, index):
+        parts = index if isinstance(index, tuple) else (index,)
+        parts = tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in parts)
+        return a[parts if isinstance(index, tuple) else parts[0]]
+
+    return {
+        "add": torch.add,
+        "sub": torch.sub,
+        "mul": torch.mul,
+        "div": torch.div,
+        "pow": torch.pow,
+        "maximum": torch.maximum,
+        "minimum": torch.minimum,
+        "where": lambda c, a, b: torch.where(c.bool(), a, b),
+        "neg": torch.neg,
+        "exp": torch.exp,
+        "log": torch.log,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "relu": torch.relu,
+        "sqrt": torch.sqrt,
+        "abs": torch.abs,
+        "sum": reduce(torch.sum),
+        "mean": reduce(torch.mean),
+        "max": reduce(torch.amax),
+        "reshape": lambda a, shape: a.reshape(shape),
+        "transpose": lambda a, axes=None: a.permute(axes or tuple(range(a.ndim))[::-1]),
+        "getitem": index,
+        "concatenate": lambda *ts, axis=0: torch.cat(ts, dim=axis),
+        "stack": lambda *ts, axis=0: torch.stack(ts, dim=axis),
+        "matmul": torch.matmul,
+    }
