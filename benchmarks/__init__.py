@@ -10,10 +10,22 @@ This module stays free of numpy and engine imports so the parent process stays s
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 
-#: every workload, in the order they run and are reported
-WORKLOADS = ("scalar_chain", "moons_mlp", "mlp_step")
+#: the workloads in the order they run and are reported
+ORDER = (
+    "scalar_chain",
+    "moons_mlp",
+    "mlp_step",
+    "conv2d",
+    "lenet_step",
+    "lstm_step",
+    "skipgram_step",
+)
+
+#: the workloads whose module exists (a workload module is one file: adding it is enough)
+WORKLOADS = tuple(n for n in ORDER if importlib.util.find_spec(f"benchmarks.{n}") is not None)
 
 
 def load_workload(name: str) -> ModuleType:
