@@ -24,10 +24,21 @@ _ENGINES = {
 }
 
 
+def base(engine: str) -> str:
+    """The engine a variant belongs to: ``"tracegrad-unfused"`` -> ``"tracegrad"``.
+
+    A variant is the same engine used another way (unfused ops, sparse gradients); it shares
+    the engine's module, configuration and version.
+    """
+    name = engine.partition("-")[0]
+    if name not in _ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(_ENGINES)}")
+    return name
+
+
 def load(engine: str) -> ModuleType:
     """Import ``engine``'s module (raising ImportError if absent) and configure it."""
-    if engine not in _ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(_ENGINES)}")
+    engine = base(engine)
     module = importlib.import_module(_ENGINES[engine][0])
     if engine == "torch":
         module.set_num_threads(THREADS)
@@ -40,6 +51,7 @@ def version(engine: str) -> str:
     tracegrad's also carries a fingerprint of its source files (``0.1.0+src.1a2b3c4d5e``),
     since the engine is edited between and even during benchmark runs.
     """
+    engine = base(engine)
     try:
         found = metadata.version(_ENGINES[engine][1])
     except metadata.PackageNotFoundError:
