@@ -12,6 +12,7 @@ from autograd.ops.loss import (
     mse_loss,
     nll_loss,
 )
+from autograd.ops.rnn import gru, lstm
 from autograd.ops.softmax import log_softmax, softmax
 
 __all__ = [
@@ -20,7 +21,9 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "embedding",
+    "gru",
     "log_softmax",
+    "lstm",
     "mse_loss",
     "nll_loss",
     "softmax",
