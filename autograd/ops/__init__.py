@@ -1,5 +1,27 @@
 """Differentiable ops, one family per module. Importing this package registers them all."""
 
-from autograd.ops import elementwise, embedding, loss, matmul, reduce, rnn, shape, softmax
+from autograd.ops import (
+    conv,
+    elementwise,
+    embedding,
+    loss,
+    matmul,
+    pool,
+    reduce,
+    rnn,
+    shape,
+    softmax,
+)
 
-__all__ = ["elementwise", "embedding", "loss", "matmul", "reduce", "rnn", "shape", "softmax"]
+__all__ = [
+    "conv",
+    "elementwise",
+    "embedding",
+    "loss",
+    "matmul",
+    "pool",
+    "reduce",
+    "rnn",
+    "shape",
+    "softmax",
+]

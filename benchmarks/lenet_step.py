@@ -1,0 +1,189 @@
+"""Workload ``lenet_step``: one SGD training step of LeNet-5 on a batch of 64 MNIST-sized images.
+
+conv(1->6, 5x5, pad 2) - relu - maxpool 2 - conv(6->16, 5x5) - relu - maxpool 2 - flatten -
+linear 400->120 - relu - linear 120->84 - relu - linear 84->10, float32, weights in PyTorch
+layout initialised like ``nn.Conv2d`` / ``nn.Linear`` (uniform in ±1/sqrt(fan_in)); pixels
+uniform in [0, 1), integer targets 0-9; mean cross-entropy; SGD with lr 0.01. A step is:
+forward, backward, update, zero grads. The first conv's input needs no gradient, so no
+engine computes one.
+
+Engines:
+- ``tracegrad``: ``conv2d``, ``max_pool2d``, ``reshape``, ``@``, ``relu`` and
+  ``autograd.functional.cross_entropy``.
+- ``torch``: ``torch.nn.functional`` (conv2d, max_pool2d, relu, linear, cross_entropy).
+- ``numpy``: a hand-written forward and backward with no graph: the numpy im2col convolution
+  of `benchmarks.conv2d`, pooling by reshaping into 2x2 blocks (the gradient to each block's
+  first maximum), dense layers and softmax by hand.
+
+The gradient probe is d loss / d conv1.weight[0, 0, 0, 0].
+
+Measured (2 cores, ``python -m benchmarks --only lenet_step``; medians over rounds):
+
+RESULTS_PLACEHOLDER
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.conv2d import numpy_conv2d_backward, numpy_conv2d_forward
+from benchmarks.harness import Prepared, StepResult
+
+DESCRIPTION = "LeNet-5 on 1x28x28, batch 64, cross-entropy, one SGD step (conv + pool)"
+ENGINES = ("tracegrad", "torch", "numpy")
+REPEATS = dict.fromkeys(ENGINES, 30)
+WARMUP = dict.fromkeys(ENGINES, 3)
+
+BATCH, LR = 64, 0.01
+#: (name, shape) of every parameter, in order: weights (out, in, ...) then biases
+SHAPES = (
+    ("conv1.weight", (6, 1, 5, 5)),
+    ("conv1.bias", (6,)),
+    ("conv2.weight", (16, 6, 5, 5)),
+    ("conv2.bias", (16,)),
+    ("fc1.weight", (120, 400)),
+    ("fc1.bias", (120,)),
+    ("fc2.weight", (84, 120)),
+    ("fc2.bias", (84,)),
+    ("fc3.weight", (10, 84)),
+    ("fc3.bias", (10,)),
+)
+
+
+def problem() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """x (64, 1, 28, 28) float32, targets (64,) int64 and the initial parameters (fresh
+    copies: training updates them in place)."""
+    rng = np.random.default_rng(0)
+    x = rng.random((BATCH, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, BATCH, dtype=np.int64)
+    params = []
+    fan_in = 1
+    for name, shape in SHAPES:
+        if name.endswith("weight"):
+            fan_in = int(np.prod(shape[1:]))
+        bound = 1.0 / np.sqrt(fan_in)
+        params.append(rng.uniform(-bound, bound, shape).astype(np.float32))
+    return x, y, params
+
+
+def _tracegrad() -> Prepared:
+    import autograd.functional as F
+    from autograd import Tensor
+    from autograd.ops.conv import conv2d
+    from autograd.ops.pool import max_pool2d
+
+    x_np, targets, arrays = problem()
+    x = Tensor(x_np)
+    params = [Tensor(a, requires_grad=True) for a in arrays]
+    c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b, f3w, f3b = params
+
+    def step() -> StepResult:
+        h = max_pool2d(conv2d(x, c1w, c1b, padding=2).relu(), 2)
+        h = max_pool2d(conv2d(h, c2w, c2b).relu(), 2)
+        h = h.reshape(BATCH, 400)
+        h = (h @ f1w.T + f1b).relu()
+        h = (h @ f2w.T + f2b).relu()
+        loss = F.cross_entropy(h @ f3w.T + f3b, targets)
+        loss.backward()
+        probe = float(c1w.grad[0, 0, 0, 0])
+        for p in params:
+            p.data -= LR * p.grad
+            p.grad = None
+        return float(loss.data), probe
+
+    return Prepared(step)
+
+
+def _torch() -> Prepared:
+    import torch
+    import torch.nn.functional as F
+
+    x_np, targets_np, arrays = problem()
+    x, targets = torch.from_numpy(x_np), torch.from_numpy(targets_np)
+    params = [torch.from_numpy(a).requires_grad_() for a in arrays]
+    c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b, f3w, f3b = params
+
+    def step() -> StepResult:
+        h = F.max_pool2d(F.relu(F.conv2d(x, c1w, c1b, padding=2)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, c2w, c2b)), 2)
+        h = h.reshape(BATCH, 400)
+        h = F.relu(F.linear(h, f1w, f1b))
+        h = F.relu(F.linear(h, f2w, f2b))
+        loss = F.cross_entropy(F.linear(h, f3w, f3b), targets)
+        loss.backward()
+        probe = c1w.grad[0, 0, 0, 0].item()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss.item(), probe
+
+    return Prepared(step)
+
+
+def _pool_forward(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2x2 max pooling of (N, C, H, W), H and W even: (y, index of each block's first max)."""
+    n, c, h, w = a.shape
+    blocks = a.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    blocks = blocks.reshape(n, c, h // 2, w // 2, 4)
+    at = blocks.argmax(axis=-1)
+    return np.take_along_axis(blocks, at[..., None], axis=-1)[..., 0], at
+
+
+def _pool_backward(g: np.ndarray, at: np.ndarray) -> np.ndarray:
+    n, c, ho, wo = g.shape
+    blocks = np.zeros((n, c, ho, wo, 4), dtype=g.dtype)
+    np.put_along_axis(blocks, at[..., None], g[..., None], axis=-1)
+    blocks = blocks.reshape(n, c, ho, wo, 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    return blocks.reshape(n, c, 2 * ho, 2 * wo)
+
+
+def _numpy() -> Prepared:
+    x, targets, params = problem()
+    rows = np.arange(BATCH)
+    c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b, f3w, f3b = params
+
+    def step() -> StepResult:
+        # forward
+        a1, cache1 = numpy_conv2d_forward(x, c1w, c1b, 2)
+        p1, at1 = _pool_forward(np.maximum(a1, 0))
+        a2, cache2 = numpy_conv2d_forward(p1, c2w, c2b, 0)
+        p2, at2 = _pool_forward(np.maximum(a2, 0))
+        h0 = p2.reshape(BATCH, 400)
+        z1 = h0 @ f1w.T + f1b
+        h1 = np.maximum(z1, 0)
+        z2 = h1 @ f2w.T + f2b
+        h2 = np.maximum(z2, 0)
+        z = h2 @ f3w.T + f3b
+        shifted = z - z.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        loss = -(shifted[rows, targets] - np.log(sum_exp[:, 0])).mean()
+        # backward: d loss / d z = (softmax - one_hot) / batch
+        dz = exp / sum_exp
+        dz[rows, targets] -= 1
+        dz /= np.float32(BATCH)
+        grads = [None] * 10
+        grads[8], grads[9] = dz.T @ h2, dz.sum(axis=0)
+        dz2 = (dz @ f3w) * (z2 > 0)
+        grads[6], grads[7] = dz2.T @ h1, dz2.sum(axis=0)
+        dz1 = (dz2 @ f2w) * (z1 > 0)
+        grads[4], grads[5] = dz1.T @ h0, dz1.sum(axis=0)
+        da2 = _pool_backward((dz1 @ f1w).reshape(p2.shape), at2) * (a2 > 0)
+        dp1, grads[2], grads[3] = numpy_conv2d_backward(da2, cache2)
+        da1 = _pool_backward(dp1, at1) * (a1 > 0)
+        _, grads[0], grads[1] = numpy_conv2d_backward(da1, cache1, need_dx=False)
+        probe = float(grads[0][0, 0, 0, 0])
+        for p, g in zip(params, grads):
+            p -= LR * g
+        return float(loss), probe
+
+    return Prepared(step)
+
+
+def setup(engine: str) -> Prepared:
+    """Return the timed step for ``engine`` (tracegrad, torch or numpy)."""
+    builders = {"tracegrad": _tracegrad, "torch": _torch, "numpy": _numpy}
+    if engine not in builders:
+        raise ValueError(f"lenet_step: unknown engine {engine!r}")
+    return builders[engine]()

@@ -1,0 +1,175 @@
+"""conv2d kernels against their numpy oracles, and the conv2d op against PyTorch (float32)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor
+from autograd.kernels import oracle_conv as oracle
+from autograd.kernels.conv import (
+    _col2im,
+    _im2col,
+    conv2d_backward,
+    conv2d_backward_bias,
+    conv2d_backward_input,
+    conv2d_backward_weight,
+    conv2d_forward,
+    out_size,
+)
+from autograd.ops.conv import conv2d
+
+# (x shape, w shape, stride, padding): batch 1, one channel, odd and non-square sizes,
+# stride > 1, padding, a kernel as large as the padded input, a 1x1 kernel
+FIXED_CASES = [
+    ((1, 1, 4, 4), (1, 1, 3, 3), (1, 1), (0, 0)),
+    ((2, 3, 7, 6), (4, 3, 3, 2), (2, 1), (1, 2)),
+    ((1, 2, 5, 5), (3, 2, 5, 5), (2, 2), (2, 2)),
+    ((3, 2, 9, 7), (2, 2, 2, 3), (3, 2), (0, 1)),
+    ((2, 1, 3, 3), (1, 1, 5, 5), (1, 1), (1, 1)),
+    ((1, 4, 6, 5), (2, 4, 1, 1), (1, 1), (0, 0)),
+    ((2, 2, 8, 8), (3, 2, 3, 3), (3, 3), (1, 1)),
+]
+
+
+def _random_cases(count: int, seed: int = 5) -> list:
+    """Random small geometries (deterministic): every size fits its padded input."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(count):
+        n, c, o = (int(v) for v in rng.integers(1, 4, 3))
+        kh, kw = (int(v) for v in rng.integers(1, 5, 2))
+        sh, sw = (int(v) for v in rng.integers(1, 4, 2))
+        ph, pw = (int(v) for v in rng.integers(0, 3, 2))
+        h = int(rng.integers(max(1, kh - 2 * ph), 10))
+        w = int(rng.integers(max(1, kw - 2 * pw), 10))
+        cases.append(((n, c, h, w), (o, c, kh, kw), (sh, sw), (ph, pw)))
+    return cases
+
+
+CASES = FIXED_CASES + _random_cases(8)
+DTYPES = [np.float32, np.float64]
+
+
+def _tolerance(dtype) -> dict:
+    return {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-11, "atol": 1e-11}
+
+
+def _arrays(rng, x_shape, w_shape, dtype):
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[:1]).astype(dtype)
+    return x, w, b
+
+
+@pytest.mark.small
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("x_shape", "w_shape", "stride", "padding"), CASES)
+def test_conv2d_forward_matches_oracle(rng, x_shape, w_shape, stride, padding, dtype):
+    x, w, b = _arrays(rng, x_shape, w_shape, dtype)
+    for bias in (b, None):
+        y = conv2d_forward(x, w, bias, stride, padding)
+        assert y.dtype == dtype
+        expected = oracle.conv2d_forward_oracle(x, w, bias, stride, padding)
+        np.testing.assert_allclose(y, expected, **_tolerance(dtype))
+
+
+@pytest.mark.small
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("x_shape", "w_shape", "stride", "padding"), CASES)
+def test_conv2d_backward_matches_oracle(rng, x_shape, w_shape, stride, padding, dtype):
+    x, w, b = _arrays(rng, x_shape, w_shape, dtype)
+    y = conv2d_forward(x, w, b, stride, padding)
+    grad = rng.standard_normal(y.shape).astype(dtype)
+    tol = _tolerance(dtype)
+
+    dx = conv2d_backward_input(grad, w, x.shape, stride, padding)
+    assert dx.shape == x.shape
+    assert dx.dtype == dtype
+    expected_dx = oracle.conv2d_backward_input_oracle(grad, w, x.shape, stride, padding)
+    np.testing.assert_allclose(dx, expected_dx, **tol)
+
+    dw = conv2d_backward_weight(grad, x, w.shape, stride, padding)
+    assert dw.shape == w.shape
+    assert dw.dtype == dtype
+    expected_dw = oracle.conv2d_backward_weight_oracle(grad, x, w.shape, stride, padding)
+    np.testing.assert_allclose(dw, expected_dw, **tol)
+
+    db = conv2d_backward_bias(grad)
+    np.testing.assert_allclose(db, oracle.conv2d_backward_bias_oracle(grad), **tol)
+
+    both = conv2d_backward(grad, x, w, stride, padding, (True, True))
+    np.testing.assert_array_equal(both[0], dx)
+    np.testing.assert_array_equal(both[1], dw)
+    assert conv2d_backward(grad, x, w, stride, padding, (False, True))[0] is None
+
+
+@pytest.mark.small
+@pytest.mark.parametrize(("x_shape", "w_shape", "stride", "padding"), FIXED_CASES)
+def test_col2im_is_adjoint_of_im2col(rng, x_shape, w_shape, stride, padding):
+    # <im2col(x), c> == <x, col2im(c)> for every x and c: col2im is im2col's transpose
+    x = rng.standard_normal(x_shape)
+    (kh, kw), (sh, sw), (ph, pw) = w_shape[2:], stride, padding
+    ho, wo = out_size(x_shape[2], kh, sh, ph), out_size(x_shape[3], kw, sw, pw)
+    geometry = (kh, kw, sh, sw, ph, pw, ho, wo)
+    cols = np.empty((x_shape[1] * kh * kw, x_shape[0], ho * wo))
+    _im2col(x, cols, *geometry)
+    c = rng.standard_normal(cols.shape)
+    back = np.empty_like(x)
+    _col2im(c, back, *geometry)
+    np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
+
+
+@pytest.mark.small
+def test_conv2d_forward_accepts_non_contiguous_input(rng):
+    x = rng.standard_normal((2, 3, 6, 8))[:, :, :, ::2]
+    w = rng.standard_normal((2, 3, 3, 3))
+    y = conv2d_forward(x, w, None, (1, 1), (1, 1))
+    np.testing.assert_allclose(
+        y, oracle.conv2d_forward_oracle(x, w, None, (1, 1), (1, 1)), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_conv2d_op_errors_name_op_and_shapes(rng):
+    x = Tensor(rng.standard_normal((1, 3, 5, 5)))
+    with pytest.raises(ValueError, match=r"conv2d.*\(1, 3, 5, 5\).*\(2, 4, 3, 3\).*channels"):
+        conv2d(x, Tensor(rng.standard_normal((2, 4, 3, 3))))
+    with pytest.raises(ValueError, match=r"conv2d.*kernel height 7 is larger.*padded input"):
+        conv2d(x, Tensor(rng.standard_normal((2, 3, 7, 3))), padding=0)
+    with pytest.raises(ValueError, match=r"conv2d.*b must have shape \(2,\)"):
+        conv2d(x, Tensor(rng.standard_normal((2, 3, 3, 3))), Tensor(np.zeros(3)))
+    with pytest.raises(ValueError, match=r"conv2d: stride must be at least 1"):
+        conv2d(x, Tensor(rng.standard_normal((2, 3, 3, 3))), stride=0)
+
+
+def test_conv2d_op_computes_mixed_dtypes_in_float64(rng):
+    x = Tensor(rng.standard_normal((1, 1, 4, 4)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal((1, 1, 3, 3)), requires_grad=True)
+    y = conv2d(x, w)
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    assert w.grad.dtype == np.float64
+
+
+def test_conv2d_op_matches_torch_float32_realistic_size(rng):
+    torch = pytest.importorskip("torch")
+    x_np = rng.standard_normal((4, 3, 17, 17)).astype(np.float32)
+    w_np = (0.2 * rng.standard_normal((5, 3, 3, 3))).astype(np.float32)
+    b_np = rng.standard_normal(5).astype(np.float32)
+    x, w, b = (Tensor(a.copy(), requires_grad=True) for a in (x_np, w_np, b_np))
+    y = conv2d(x, w, b, stride=2, padding=1)
+    upstream = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(upstream)
+
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
+    ty = torch.nn.functional.conv2d(tx, tw, tb, stride=2, padding=1)
+    ty.backward(torch.from_numpy(upstream))
+
+    assert y.shape == (4, 5, 9, 9)
+    assert y.dtype == np.float32
+    tol = {"rtol": 1e-4, "atol": 1e-4}
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), **tol)
+    np.testing.assert_allclose(w.grad, tw.grad.numpy(), **tol)
+    np.testing.assert_allclose(b.grad, tb.grad.numpy(), **tol)
