@@ -16,25 +16,26 @@ upstream gradient with channels first::
 
 FLOPs: each product is ``2·N·O·K·L``; forward + backward is three of them.
 
-Images go in chunks whose cols fits in CHUNK_BYTES, so memory stays bounded for large inputs;
-small problems (a LeNet layer, the benchmark below) are one chunk. cols is not kept for
-backward: the weight gradient gathers it again from x, which is all forward saves.
+Images go in chunks whose cols fits in CHUNK_BYTES, so memory stays bounded for large inputs
+(a LeNet layer is one chunk, the benchmark below three). cols is not kept for backward: the
+weight gradient gathers it again from x, which is all forward saves.
 
 **Why this algorithm** (measured on the 2-core benchmark machine, float32, x (32, 16, 32, 32),
 w (32, 16, 3, 3), padding 1, forward + backward with dx, dw, db; medians of 5 alternated
-fresh-process runs in one session, PyTorch 2.13 CPU 15.9 ms in that session, 9.9 ms on the
-quietest one):
+fresh-process runs in one session, PyTorch 2.13 CPU 16.0 ms in that session; the machine is
+shared and its speed drifts by a third between sessions):
 
-    this module: im2col (K, N·L) in chunks, one GEMM per chunk and product    23.5 ms
-      the same in 1 MB chunks (cols stays in cache): 18.6 and 33.3 ms in two sessions
-    im2col (N, K, L) with prange + one GEMM per image (np.matmul batches)     77.8 ms
-      the same with serial copies                                              58.5 ms
-    direct loops in Numba with prange, no BLAS: the forward alone             119 ms
-    a loop over images, prange im2col + GEMMs per image                       388 ms
+    this module: im2col (K, N·L) in 8 MB chunks, one GEMM per chunk and product 27.1 ms
+      the same in one chunk (19 MB of cols)                                    28.6 ms
+    im2col (N, K, L) with prange + one GEMM per image (np.matmul batches)     69.7 ms
+      the same with serial copies                                              54.4 ms
+    direct loops in Numba with prange, no BLAS: the forward alone             115 ms
+    a loop over images, prange im2col + GEMMs per image                       400 ms
 
-The floor is BLAS: each of the three products takes 4.2 ms here (71 GFLOP/s; a square 1024
-sgemm reaches 156 GFLOP/s), 12.7 ms in all, which PyTorch's direct convolution (oneDNN)
-beats for the whole step. What made the difference above:
+In the benchmark harness (`benchmarks/conv2d.py`) this module took 1.36-1.56 times
+PyTorch's time. The floor is BLAS: each of the three products takes 4.2 ms here (71 GFLOP/s;
+a square 1024 sgemm reaches 156 GFLOP/s), 12.7 ms in all, about PyTorch's whole step (oneDNN
+convolves directly). What made the difference above:
 
 - *One GEMM per chunk, not per image*: 4.7 vs 5.8 ms for these shapes, 0.47 vs 0.86 ms for
   LeNet's second layer, whose per-image products are tiny.
@@ -45,8 +46,15 @@ beats for the whole step. What made the difference above:
   after a loop, as OpenBLAS's do after a product; alternating the two on 2 cores made each
   side wait for the other's spinning threads (the per-image loop above; 280 ms instead of
   7.7 ms in a smaller test). The copies are memory-bound anyway; BLAS uses both cores.
-- *Reused scratch memory* (`_Workspace`): a fresh 6 MB cols costs a page fault per page on
-  first touch, which was two thirds of each im2col in a LeNet step (2.0 -> 0.7 ms a call).
+- *Scratch memory kept between calls* (`_Scratch`, for cols and the rearranged gradient):
+  fresh arrays of a few megabytes cost a page fault per 4 KB page on first touch. In the
+  LeNet-5 benchmark step that was 1,286 faults (about 5 ms of kernel time) per step, all in
+  conv2d; without them the step went from 19.8 to 13.1 ms (PyTorch: 9.4 ms).
+
+Tried and dropped, as alternated runs showed no gain: chunks of 1 MB so that cols stays in
+cache (conv2d 28.5 ms with 8 MB chunks, 29.9 ms with 1 MB), a second cols buffer used in
+turn, and a wider output grid that makes every row of cols one contiguous run of the padded
+input (faster copies, but more work for the products: 40% more for LeNet's second layer).
 
 Kernels take C-contiguous float32 or float64 arrays and Python ints (one compiled version
 per dtype); the public functions here make sure of that.
@@ -63,8 +71,6 @@ Pair = tuple[int, int]
 
 #: bytes of im2col matrix per chunk of images (a chunk has at least one image)
 CHUNK_BYTES = 8 << 20
-#: scratch arrays up to this many bytes are kept between calls (see `_Workspace`)
-WORKSPACE_BYTES = 16 << 20
 
 
 def out_size(size: int, k: int, stride: int, padding: int) -> int:
@@ -90,25 +96,38 @@ def _valid(n_out: int, n_in: int, offset: int, stride: int) -> tuple[int, int]:
 def _im2col(x, cols, kh, kw, sh, sw, ph, pw, ho, wo):
     """Fill cols (C·kh·kw, m, Ho·Wo) from x (m, C, H, W); padding reads as zeros."""
     m, c_, h, w = x.shape
-    step = np.uint64(sw)
+    planes = x.reshape((m * c_, h * w))
+    step, width, row_step = np.uint64(sw), np.uint64(wo), np.uint64(sh * w)
     for n in range(m):
         for c in range(c_):
+            src = planes[n * c_ + c]
             for p in range(kh):
+                # output rows [ilo, ihi) read input rows inside the image, the others padding
+                ilo, ihi = _valid(ho, h, p - ph, sh)
+                first, last = np.uint64(ilo * wo), np.uint64(ihi * wo)
                 for q in range(kw):
                     dst = cols[(c * kh + p) * kw + q, n]
                     lo, hi = _valid(wo, w, q - pw, sw)
-                    for i in range(ho):
-                        r = i * sh - ph + p
-                        base = i * wo
-                        if r < 0 or r >= h or hi == lo:
-                            dst[base : base + wo] = 0
-                            continue
-                        dst[base : base + lo] = 0
-                        dst[base + hi : base + wo] = 0
-                        src = x[n, c, r]
-                        to, at = np.uint64(base + lo), np.uint64(lo * sw + q - pw)
-                        for j in range(np.uint64(hi - lo)):
-                            dst[to + j] = src[at + j * step]
+                    for k in range(first):
+                        dst[k] = 0
+                    for k in range(last, np.uint64(ho * wo)):
+                        dst[k] = 0
+                    if hi == lo:
+                        for k in range(first, last):
+                            dst[k] = 0
+                        continue
+                    ulo, uhi = np.uint64(lo), np.uint64(hi)
+                    at = np.uint64((ilo * sh - ph + p) * w + lo * sw + q - pw)
+                    base = first
+                    for _ in range(ihi - ilo):
+                        for j in range(ulo):
+                            dst[base + j] = 0
+                        for j in range(uhi - ulo):
+                            dst[base + ulo + j] = src[at + j * step]
+                        for j in range(uhi, width):
+                            dst[base + j] = 0
+                        at += row_step
+                        base += width
 
 
 @numba.njit(cache=True)
@@ -116,22 +135,27 @@ def _col2im(cols, dx, kh, kw, sh, sw, ph, pw, ho, wo):
     """Overwrite dx (m, C, H, W) with the columns of cols (C·kh·kw, m, Ho·Wo) added onto
     their windows (the parts on the padding are dropped)."""
     m, c_, h, w = dx.shape
-    dx[:] = 0
-    step = np.uint64(sw)
+    planes = dx.reshape((m * c_, h * w))
+    planes[:] = 0
+    step, width, row_step = np.uint64(sw), np.uint64(wo), np.uint64(sh * w)
     for n in range(m):
         for c in range(c_):
+            dst = planes[n * c_ + c]
             for p in range(kh):
+                ilo, ihi = _valid(ho, h, p - ph, sh)
                 for q in range(kw):
                     src = cols[(c * kh + p) * kw + q, n]
                     lo, hi = _valid(wo, w, q - pw, sw)
-                    for i in range(ho):
-                        r = i * sh - ph + p
-                        if r < 0 or r >= h or hi == lo:
-                            continue
-                        dst = dx[n, c, r]
-                        at, to = np.uint64(i * wo + lo), np.uint64(lo * sw + q - pw)
-                        for j in range(np.uint64(hi - lo)):
-                            dst[to + j * step] += src[at + j]
+                    if hi == lo:
+                        continue
+                    ulo, uhi = np.uint64(lo), np.uint64(hi)
+                    at = np.uint64((ilo * sh - ph + p) * w + lo * sw + q - pw)
+                    base = np.uint64(ilo * wo)
+                    for _ in range(ihi - ilo):
+                        for j in range(uhi - ulo):
+                            dst[at + j * step] += src[base + ulo + j]
+                        at += row_step
+                        base += width
 
 
 def _chunk(n: int, k: int, length: int, itemsize: int) -> int:
@@ -139,35 +163,32 @@ def _chunk(n: int, k: int, length: int, itemsize: int) -> int:
     return max(1, min(n, CHUNK_BYTES // max(1, k * length * itemsize)))
 
 
-class _Workspace(threading.local):
-    """Scratch arrays kept between calls, one set per thread, reused by name and dtype.
+class _Scratch(threading.local):
+    """Memory for the temporaries that never leave this module (cols, the rearranged
+    gradient), kept between calls: one array per thread, name and dtype.
 
-    Fresh memory costs a page fault per 4 KB page on first touch; for the temporaries of a
-    convolution (cols, the products' outputs) that was most of an im2col's time in a training
-    step. Arrays larger than WORKSPACE_BYTES are not kept. `clear_workspace` frees them.
+    Fresh arrays of a few megabytes come from the OS at every call and cost a page fault per
+    4 KB page on first touch: in a LeNet-5 step that was 1,300 faults and about 5 ms of
+    kernel time, all of it in conv2d. Arrays larger than CHUNK_BYTES are not kept, so at most
+    two of that size stay allocated per thread and dtype.
     """
 
     def __init__(self) -> None:
         self.arrays: dict[tuple[str, np.dtype], np.ndarray] = {}
 
     def get(self, name: str, size: int, dtype: np.dtype) -> np.ndarray:
-        """A 1-D scratch array of ``size`` elements (contents undefined)."""
+        """A 1-D array of ``size`` elements of ``dtype`` (contents undefined)."""
         key = (name, np.dtype(dtype))
         kept = self.arrays.get(key)
         if kept is not None and kept.size >= size:
             return kept[:size]
         fresh = np.empty(size, dtype=dtype)
-        if fresh.nbytes <= WORKSPACE_BYTES:
+        if fresh.nbytes <= CHUNK_BYTES:
             self.arrays[key] = fresh
         return fresh
 
 
-_WORKSPACE = _Workspace()
-
-
-def clear_workspace() -> None:
-    """Free the scratch arrays this thread keeps between convolutions."""
-    _WORKSPACE.arrays.clear()
+_SCRATCH = _Scratch()
 
 
 def _im2col_chunks(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, ho: int, wo: int):
@@ -176,7 +197,7 @@ def _im2col_chunks(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, ho:
     n, c = x.shape[:2]
     k, length = c * kernel[0] * kernel[1], ho * wo
     step = _chunk(n, k, length, x.itemsize)
-    scratch = _WORKSPACE.get("cols", k * step * length, x.dtype)
+    scratch = _SCRATCH.get("cols", k * step * length, x.dtype)
     for start in range(0, n, step):
         m = min(step, n - start)
         cols = scratch[: k * m * length].reshape(k, m, length)  # contiguous, also the last
@@ -187,7 +208,7 @@ def _im2col_chunks(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, ho:
 def _channels_first(grad: np.ndarray) -> np.ndarray:
     """grad (N, O, Ho, Wo) as g (O, N·Ho·Wo), the layout of the products' outputs."""
     n, o, ho, wo = grad.shape
-    g = _WORKSPACE.get("grad", grad.size, grad.dtype).reshape(o, n, ho, wo)
+    g = _SCRATCH.get("grad", grad.size, grad.dtype).reshape(o, n, ho, wo)
     np.copyto(g, grad.transpose(1, 0, 2, 3))
     return g.reshape(o, n * ho * wo)
 
@@ -204,16 +225,13 @@ def conv2d_forward(
     ho, wo = out_size(h, kh, stride[0], padding[0]), out_size(wd, kw, stride[1], padding[1])
     x = np.ascontiguousarray(x)
     w2 = np.ascontiguousarray(w).reshape(o, -1)
-    # channels first: one product per chunk
-    yg = _WORKSPACE.get("out", o * n * ho * wo, x.dtype).reshape(o, n * ho * wo)
+    yg = np.empty((o, n * ho * wo), dtype=x.dtype)  # channels first: one product per chunk
     for images, cols in _im2col_chunks(x, (kh, kw), stride, padding, ho, wo):
         np.matmul(w2, cols, out=yg[:, images])
     y = np.empty((n, o, ho, wo), dtype=x.dtype)
-    channels_first = yg.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
-    if b is None:
-        np.copyto(y, channels_first)
-    else:
-        np.add(channels_first, b[:, None, None], out=y)  # the bias added on the way
+    np.copyto(y, yg.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+    if b is not None:
+        y += b[:, None, None]
     return y
 
 
@@ -239,7 +257,7 @@ def _backward_input(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride, paddin
     wt = np.ascontiguousarray(w).reshape(o, -1).T  # (K, O)
     k, length = wt.shape[0], ho * wo
     step = _chunk(n, k, length, g.itemsize)
-    scratch = _WORKSPACE.get("cols", k * step * length, g.dtype)
+    scratch = _SCRATCH.get("cols", k * step * length, g.dtype)
     dx = np.empty(x_shape, dtype=g.dtype)
     for start in range(0, n, step):
         m = min(step, n - start)

@@ -45,7 +45,7 @@ def float_dtype(*arrays: np.ndarray) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def _check_shapes(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride, padding) -> None:
+def _check_shapes(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, padding: tuple) -> None:
     """Raise ValueError unless x (N, C, H, W), w (O, C, kh, kw) and b (O,) fit together."""
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError(
@@ -74,7 +74,7 @@ class Conv2d(Function):
     def forward(ctx, x, w, b=None, *, stride=1, padding=0):
         stride = as_pair(stride, "stride", "conv2d", 1)
         padding = as_pair(padding, "padding", "conv2d", 0)
-        _check_shapes(x, w, b, stride, padding)
+        _check_shapes(x, w, b, padding)
         dtype = float_dtype(x, w) if b is None else float_dtype(x, w, b)
         x = np.ascontiguousarray(x, dtype=dtype)
         w = np.ascontiguousarray(w, dtype=dtype)
@@ -90,9 +90,11 @@ class Conv2d(Function):
         stride, padding = ctx.geometry
         grad = np.asarray(grad, dtype=w.dtype)
         needs = ctx.needs_input_grad
-        # d/dx: dy correlated back through the kernel (col2im of Wᵀ·dy);
-        # d/dw: Σ over images and positions of dy times the window it saw
-        gx, gw = conv2d_backward(grad, x, w, stride, padding, needs[:2])
+        gx = gw = None
+        if needs[0] or needs[1]:
+            # d/dx: dy correlated back through the kernel (col2im of Wᵀ·dy);
+            # d/dw: Σ over images and positions of dy times the window it saw
+            gx, gw = conv2d_backward(grad, x, w, stride, padding, needs[:2])
         if len(needs) == 2:
             return gx, gw
         # d/db: Σ of dy over images and positions

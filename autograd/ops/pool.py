@@ -53,14 +53,15 @@ class MaxPool2d(Function):
         x, (kernel, stride) = _prepare("max_pool2d", x, kernel_size, stride)
         y, argmax = max_pool2d_forward(x, kernel, stride)
         ctx.save_for_backward(argmax)
-        ctx.x_shape = x.shape
+        ctx.x_shape, ctx.dtype = x.shape, x.dtype
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (argmax,) = ctx.saved_tensors
         # d/dx: the gradient goes to each window's (first) maximum, 0 elsewhere
-        return max_pool2d_backward(np.ascontiguousarray(grad), argmax, ctx.x_shape)
+        grad = np.ascontiguousarray(grad, dtype=ctx.dtype)
+        return max_pool2d_backward(grad, argmax, ctx.x_shape)
 
     @staticmethod
     def sample_inputs(rng):
@@ -74,13 +75,14 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, *, kernel_size, stride=None):
         x, ctx.window = _prepare("avg_pool2d", x, kernel_size, stride)
-        ctx.x_shape = x.shape
+        ctx.x_shape, ctx.dtype = x.shape, x.dtype
         return avg_pool2d_forward(x, *ctx.window)
 
     @staticmethod
     def backward(ctx, grad):
         # d/dx: 1/(kh·kw) for each entry of each window containing it
-        return avg_pool2d_backward(np.ascontiguousarray(grad), ctx.x_shape, *ctx.window)
+        grad = np.ascontiguousarray(grad, dtype=ctx.dtype)
+        return avg_pool2d_backward(grad, ctx.x_shape, *ctx.window)
 
     @staticmethod
     def sample_inputs(rng):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -128,6 +130,33 @@ def test_conv2d_forward_accepts_non_contiguous_input(rng):
     np.testing.assert_allclose(
         y, oracle.conv2d_forward_oracle(x, w, None, (1, 1), (1, 1)), rtol=1e-12, atol=1e-12
     )
+
+
+def test_conv2d_results_keep_their_values_when_scratch_is_reused(rng):
+    # cols and the rearranged gradient live in scratch memory reused by the next call
+    x, w, b = _arrays(rng, (2, 3, 6, 6), (4, 3, 3, 3), np.float64)
+    y1 = conv2d_forward(x, w, b, (1, 1), (1, 1))
+    g1 = rng.standard_normal(y1.shape)
+    dx1, dw1 = conv2d_backward(g1, x, w, (1, 1), (1, 1), (True, True))
+    kept = [a.copy() for a in (y1, dx1, dw1)]
+    y2 = conv2d_forward(2 * x, w, None, (2, 2), (0, 0))
+    conv2d_backward(rng.standard_normal(y2.shape), 2 * x, w, (2, 2), (0, 0), (True, True))
+    for before, after in zip(kept, (y1, dx1, dw1)):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_conv2d_threads_compute_independently(rng):
+    cases = [_arrays(rng, (3, 2, 7, 7), (3, 2, 3, 3), np.float64) for _ in range(4)]
+
+    def run(case):
+        x, w, b = case
+        return conv2d_forward(x, w, b, (1, 1), (1, 1))
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, cases * 5))
+    for (x, w, b), y in zip(cases * 5, results):
+        expected = oracle.conv2d_forward_oracle(x, w, b, (1, 1), (1, 1))
+        np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_conv2d_op_errors_name_op_and_shapes(rng):
