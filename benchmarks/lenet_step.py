@@ -35,6 +35,7 @@ import numpy as np
 
 from benchmarks.conv2d import numpy_conv2d_backward, numpy_conv2d_forward
 from benchmarks.harness import Prepared, StepResult
+from benchmarks.sgd import sgd_update
 
 DESCRIPTION = "LeNet-5 on 1x28x28, batch 64, cross-entropy, one SGD step (conv + pool)"
 ENGINES = ("tracegrad", "torch", "numpy")
@@ -93,9 +94,7 @@ def _tracegrad() -> Prepared:
         loss = F.cross_entropy(h @ f3w.T + f3b, targets)
         loss.backward()
         probe = float(c1w.grad[0, 0, 0, 0])
-        for p in params:
-            p.data -= LR * p.grad
-            p.grad = None
+        sgd_update(params, LR)
         return float(loss.data), probe
 
     return Prepared(step)

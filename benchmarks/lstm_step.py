@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.harness import Prepared, StepResult
+from benchmarks.sgd import sgd_update
 
 DESCRIPTION = "LSTM seq 35, batch 32, input 64, hidden 128: mean-square loss, one SGD step"
 ENGINES = ("tracegrad", "tracegrad-unfused", "torch", "numpy")
@@ -101,9 +102,7 @@ def _tracegrad(fused: bool) -> Prepared:
         loss = (out * out).mean()
         loss.backward()
         probe = float(params[1].grad[0, 0])
-        for p in params:
-            p.data -= LR * p.grad
-            p.grad = None
+        sgd_update(params, LR)
         return float(loss.data), probe
 
     return Prepared(step)

@@ -19,6 +19,7 @@ import numpy as np
 from benchmarks.data import mnist_like_problem
 from benchmarks.harness import Prepared, StepResult
 from benchmarks.mlp import forward, make_params
+from benchmarks.sgd import sgd_update
 
 DESCRIPTION = "MLP 784-256-128-10, batch 128, cross-entropy, one SGD step (matmul-bound)"
 ENGINES = ("tracegrad", "torch", "numpy")
@@ -41,9 +42,7 @@ def _tracegrad() -> Prepared:
         loss = F.cross_entropy(forward(x, params), targets)
         loss.backward()
         probe = float(params[0].grad[0, 0])
-        for p in params:
-            p.data -= LR * p.grad
-            p.grad = None
+        sgd_update(params, LR)
         return float(loss.data), probe
 
     return Prepared(step)

@@ -17,6 +17,7 @@ import gc
 from benchmarks.data import moons_problem
 from benchmarks.harness import Prepared, StepResult
 from benchmarks.mlp import forward, make_params, squared_sum
+from benchmarks.sgd import sgd_update
 
 DESCRIPTION = "micrograd's demo: MLP 2-16-16-1, 100 moons points, hinge loss + L2, SGD step"
 ENGINES = ("tracegrad", "torch", "micrograd")
@@ -40,9 +41,7 @@ def _tracegrad() -> Prepared:
         loss = (1 - y * scores).relu().mean() + ALPHA * squared_sum(params)
         loss.backward()
         probe = float(params[0].grad[0, 0])
-        for p in params:
-            p.data -= LR * p.grad
-            p.grad = None
+        sgd_update(params, LR)
         return float(loss.data), probe
 
     return Prepared(step)
