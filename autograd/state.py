@@ -7,8 +7,33 @@ does not switch off recording in another.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections.abc import Iterator
+
+
+class ScopePath(str):
+    """A dotted scope path (a plain ``str``) that also knows which *call* made it.
+
+    ``calls`` holds one id per level of the path: each entry into a ``name_scope`` (each
+    call of an nn module) gets a fresh id, so tensors from two calls of the same module
+    compare equal as strings but differ in ``calls``. viz uses this to tell the steps of
+    an unrolled loop apart (to fold them, or collapse each call into one node).
+    """
+
+    __slots__ = ("calls",)
+    calls: tuple[int, ...]
+
+    def __new__(cls, path: str, calls: tuple[int, ...]) -> ScopePath:
+        self = super().__new__(cls, path)
+        self.calls = calls
+        return self
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return (str, (str(self),))
+
+
+_CALL_IDS = itertools.count(1)
 
 
 class _State(threading.local):
@@ -60,7 +85,8 @@ def name_scope(name: str) -> Iterator[str]:
     if not isinstance(name, str) or not name:
         raise ValueError(f"name_scope: expected a non-empty string, got {name!r}")
     previous = STATE.scope
-    STATE.scope = f"{previous}.{name}" if previous else name
+    calls = (*getattr(previous, "calls", ()), next(_CALL_IDS))
+    STATE.scope = ScopePath(f"{previous}.{name}" if previous else name, calls)
     try:
         yield STATE.scope
     finally:
