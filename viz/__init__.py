@@ -1,5 +1,34 @@
-"""Pictures of the recorded graph. For now: a text view of values, gradients and edges."""
+"""Pictures of the recorded graph: annotated gradient graphs (DOT → SVG/PNG), a
+step-through backprop player (one self-contained HTML file), and matplotlib plots.
 
+viz only reads the public graph API (``op``, ``parents``, ``scope``, ``name``, ``data``,
+``grad``, ``vjp``, ``autograd.topological_order``); it never changes a graph it draws.
+"""
+
+from viz.explode import explode_op
+from viz.graph import Graph, draw_graph
+from viz.plots import (
+    plot_attention,
+    plot_curves,
+    plot_embeddings,
+    plot_feature_maps,
+    plot_filters,
+    project_2d,
+)
+from viz.steps import Steps, backprop_steps
 from viz.text import edge_table
 
-__all__ = ["edge_table"]
+__all__ = [
+    "Graph",
+    "Steps",
+    "backprop_steps",
+    "draw_graph",
+    "edge_table",
+    "explode_op",
+    "plot_attention",
+    "plot_curves",
+    "plot_embeddings",
+    "plot_feature_maps",
+    "plot_filters",
+    "project_2d",
+]

@@ -1,4 +1,10 @@
-"""The ``tracegrad`` command line: ``tracegrad demo [--out DIR]``."""
+"""The ``tracegrad`` command line.
+
+- ``tracegrad demo [--out DIR]``: the course's two circuits, printed edge by edge and
+  written as SVG pictures and step-through HTML players.
+- ``tracegrad graph EXPR name=value ... [--out f.svg|f.png|f.dot|f.html]``: draw any
+  scalar expression (parsed from an AST whitelist, never evaluated as Python).
+"""
 
 from __future__ import annotations
 
@@ -7,37 +13,79 @@ import sys
 from pathlib import Path
 
 from viz.circuits import add_mul_circuit, sigmoid_neuron
+from viz.expr import ExpressionError, parse_assignments, parse_expression
+from viz.graph import draw_graph
+from viz.steps import backprop_steps
 from viz.text import edge_table
 
+GRAPH_SUFFIXES = (".svg", ".png", ".dot", ".html")
 
-def _demo(out: Path | None) -> int:
-    sections = []
-    c = add_mul_circuit()
-    c["f"].backward()
-    sections.append(("f = (x + y)·z at x=-2, y=5, z=-4", edge_table(c["f"])))
-    n = sigmoid_neuron()
-    n["f"].backward()
-    sections.append(
-        ("f = 1/(1 + e^-(w0·x0 + w1·x1 + w2)), w=(2,-3,-3), x=(-1,-2)", edge_table(n["f"], ".2f"))
-    )
-    text = "\n\n".join(f"# {title}\n{body}" for title, body in sections) + "\n"
-    print(text)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "circuits.txt").write_text(text, encoding="utf-8")
-        print(f"wrote {out / 'circuits.txt'}")
+
+def _demo(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    circuits = [
+        ("add_mul", "f = (x + y)·z at x=-2, y=5, z=-4", add_mul_circuit()["f"], ".4g"),
+        (
+            "sigmoid_neuron",
+            "f = 1/(1 + e^-(w0·x0 + w1·x1 + w2)), w=(2,-3,-3), x=(-1,-2)",
+            sigmoid_neuron()["f"],
+            ".2f",
+        ),
+    ]
+    text = []
+    for stem, title, f, fmt in circuits:
+        f.backward()
+        text.append(f"# {title}\n{edge_table(f, fmt)}")
+        draw_graph(f, fmt=fmt).save(out / f"{stem}.svg")
+        backprop_steps(f, fmt=fmt, title=title).save_html(out / f"{stem}_steps.html")
+    body = "\n\n".join(text) + "\n"
+    print(body)
+    (out / "circuits.txt").write_text(body, encoding="utf-8")
+    for name in sorted(p.name for p in out.iterdir()):
+        print(f"wrote {out / name}")
+    return 0
+
+
+def _graph(expr: str, assignments: list[str], out: Path, fmt: str, show: str) -> int:
+    if out.suffix.lower() not in GRAPH_SUFFIXES:
+        print(
+            f"tracegrad graph: --out must end in one of {', '.join(GRAPH_SUFFIXES)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        values = parse_assignments(assignments)
+        f = parse_expression(expr, values)
+    except ExpressionError as err:
+        print(f"tracegrad graph: {err}", file=sys.stderr)
+        return 2
+    if out.suffix.lower() == ".html":
+        backprop_steps(f, fmt=fmt, title=expr).save_html(out)
+    else:
+        f.backward()
+        draw_graph(f, fmt=fmt, show=show).save(out)
+        print(edge_table(f, fmt))
+    print(f"wrote {out}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tracegrad`` console script."""
-    parser = argparse.ArgumentParser(prog="tracegrad", description=__doc__)
+    parser = argparse.ArgumentParser(prog="tracegrad", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="backprop through the course's worked examples")
-    demo.add_argument("--out", type=Path, default=None, help="also write the results here")
+    demo.add_argument("--out", type=Path, default=Path("tracegrad-demo"), help="output folder")
+    graph = sub.add_parser("graph", help="draw a scalar expression and its gradients")
+    graph.add_argument("expr", help='e.g. "(x+y)*z"; + - * / ** exp log tanh sigmoid relu')
+    graph.add_argument("values", nargs="*", metavar="name=value", help="e.g. x=-2 y=5 z=-4")
+    graph.add_argument("--out", type=Path, default=Path("graph.svg"), help=".svg .png .dot .html")
+    graph.add_argument("--fmt", default=".4g", help="number format (default .4g)")
+    graph.add_argument("--show", choices=("both", "forward", "backward"), default="both")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return _demo(args.out)
+    if args.command == "graph":
+        return _graph(args.expr, args.values, args.out, args.fmt, args.show)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

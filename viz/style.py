@@ -62,8 +62,16 @@ def number(value: object, fmt: str) -> str:
 
 
 def esc(text: str) -> str:
-    """Escape text for a Graphviz HTML-like label."""
-    return html.escape(str(text), quote=True)
+    """Escape text for a Graphviz HTML-like label.
+
+    graphviz-pure measures non-ASCII glyphs (×, ‖, σ) as a space, about half their real
+    width; one extra space per such glyph, split over both ends, keeps them inside boxes.
+    """
+    text = str(text)
+    wide = sum(1 for ch in text if ord(ch) > 127 and ch != "\u00a0")
+    if wide:
+        text = " " * (wide // 2) + text + " " * (wide - wide // 2)
+    return html.escape(text, quote=True)
 
 
 def magnitude_colour(level: float) -> str:

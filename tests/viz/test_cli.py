@@ -1,0 +1,80 @@
+"""``tracegrad graph`` and ``tracegrad demo``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from viz.cli import main
+
+
+def test_graph_draws_the_expression_to_svg(tmp_path, capsys):
+    out = tmp_path / "f.svg"
+    assert main(["graph", "(x+y)*z", "x=-2", "y=5", "z=-4", "--out", str(out)]) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert "x: [1] × [&#45;4] = &#45;4" in svg or "x: [1] × [-4] = -4" in svg
+    assert "← to z: [3] × [1] = 3" in capsys.readouterr().out
+
+
+def test_graph_html_gives_the_step_through_player(tmp_path):
+    out = tmp_path / "f.html"
+    assert main(["graph", "sigmoid(w*x)", "w=2", "x=-1", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") >= 4 and "tg-player" in page
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("__import__('os')", "__import__"),
+        ("x.__class__", "attribute"),
+        ("(lambda: 1)()", "lambda"),
+        ("2**100000", "too large"),
+        ("9**9**9", "too large"),
+        ("open('f')", "open"),
+        ("[x for x in y]", "comprehension"),
+    ],
+)
+def test_graph_rejects_anything_outside_the_whitelist(tmp_path, capsys, expr, message):
+    assert main(["graph", expr, "x=1", "y=2", "--out", str(tmp_path / "f.svg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tracegrad graph:") and message in err
+    assert "\n" not in err  # one line
+    assert not (tmp_path / "f.svg").exists()
+
+
+def test_rejection_from_the_console_has_no_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "viz.cli", "graph", "__import__('os').system('echo hi')"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "hi" not in proc.stdout
+    assert proc.stderr.count("\n") == 1
+
+
+def test_graph_rejects_a_bad_assignment_and_suffix(tmp_path, capsys):
+    assert main(["graph", "x", "x=abc", "--out", str(tmp_path / "f.svg")]) == 2
+    assert "x=abc" in capsys.readouterr().err
+    assert main(["graph", "x", "x=1", "--out", str(tmp_path / "f.jpg")]) == 2
+    assert ".svg" in capsys.readouterr().err
+
+
+def test_demo_writes_pictures_and_players(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {
+        "add_mul.svg",
+        "add_mul_steps.html",
+        "sigmoid_neuron.svg",
+        "sigmoid_neuron_steps.html",
+        "circuits.txt",
+    } <= names
+    svg = (tmp_path / "sigmoid_neuron.svg").read_text(encoding="utf-8")
+    assert "x0: [2.00] × [0.20] = 0.39" in svg.replace("&#45;", "-")
+    assert "wrote" in capsys.readouterr().out

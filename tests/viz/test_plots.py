@@ -1,0 +1,270 @@
+"""Static training plots: files written, figure contents equal to the data, clear errors."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import viz.plots
+from viz.plots import (
+    plot_attention,
+    plot_curves,
+    plot_embeddings,
+    plot_feature_maps,
+    plot_filters,
+    project_2d,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(path: Path) -> None:
+    assert path.is_file()
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC
+    assert len(data) > 2_000
+
+
+def image_axes(fig: Figure) -> list:
+    return [ax for ax in fig.axes if ax.images]
+
+
+def test_plots_module_imports_only_numpy_matplotlib_and_stdlib():
+    tree = ast.parse(Path(viz.plots.__file__).read_text(encoding="utf-8"))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            roots.add((node.module or "").split(".")[0])
+    assert "nn" not in roots
+    assert roots <= {"__future__", "math", "warnings", "collections", "functools", "pathlib"} | {
+        "numpy",
+        "matplotlib",
+    }
+    assert "matplotlib.pyplot" not in Path(viz.plots.__file__).read_text(encoding="utf-8")
+
+
+def test_plot_curves_lines_equal_history(tmp_path):
+    history = {
+        "train loss": [2.0, 1.2, 0.8, 0.5],
+        "test loss": [2.1, 1.4, 1.0, 0.9],
+        "train acc": [0.3, 0.6, 0.8, 0.9],
+        "test acc": [0.25, 0.5, 0.7, 0.75],
+    }
+    path = tmp_path / "nested" / "curves.png"
+    fig = plot_curves(history, title="run 1", path=path)
+    assert_png(path)
+    loss_ax, acc_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["train loss", "test loss"]
+    assert [line.get_label() for line in acc_ax.lines] == ["train acc", "test acc"]
+    for line in [*loss_ax.lines, *acc_ax.lines]:
+        np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3, 4])
+        np.testing.assert_array_equal(line.get_ydata(), history[line.get_label()])
+    assert loss_ax.get_legend() is not None
+    assert acc_ax.get_legend() is not None
+
+
+def test_plot_curves_without_accuracy_has_one_panel_and_gaps_for_nan():
+    fig = plot_curves({"loss": [1.0, float("nan"), 0.5]})
+    (ax,) = fig.axes
+    y = ax.lines[0].get_ydata()
+    assert np.isnan(y[1])
+    np.testing.assert_array_equal(y[[0, 2]], [1.0, 0.5])
+
+
+def test_plot_curves_writes_svg(tmp_path):
+    path = tmp_path / "curves.svg"
+    plot_curves({"loss": [1.0, 0.5]}, path=path)
+    assert b"<svg" in path.read_bytes()[:1_000]
+
+
+@pytest.mark.parametrize(
+    ("history", "match"),
+    [
+        ({}, "history is empty"),
+        ({"train loss": [1.0], "test loss": [float("nan"), float("inf")]}, "'test loss'"),
+        ({"train acc": []}, "'train acc'"),
+    ],
+)
+def test_plot_curves_rejects_empty_or_non_finite(history, match):
+    with pytest.raises(ValueError, match=match):
+        plot_curves(history)
+
+
+def test_plot_curves_rejects_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"\.png or \.svg"):
+        plot_curves({"loss": [1.0]}, path=tmp_path / "curves.jpg")
+
+
+def test_plot_filters_one_axes_per_filter_symmetric_scale(tmp_path, rng):
+    w = rng.standard_normal((10, 4, 3, 3))
+    path = tmp_path / "filters.png"
+    fig = plot_filters(w, path=path)
+    assert_png(path)
+    assert len(fig.axes) == 10
+    assert len(image_axes(fig)) == 10
+    for ax, filt in zip(fig.axes, w):
+        (im,) = ax.images
+        np.testing.assert_array_equal(im.get_array(), filt[0])
+        vmin, vmax = im.get_clim()
+        assert vmin == -vmax == -np.abs(w[:, 0]).max()
+        assert im.get_cmap().name == "RdBu_r"
+        assert ax.get_xticks().size == ax.get_yticks().size == 0
+    assert "channel 0 of 4" in fig.get_suptitle()
+
+
+def test_plot_filters_mean_over_channels_says_so(rng):
+    w = rng.standard_normal((3, 2, 5, 5))
+    fig = plot_filters(w, reduce="mean")
+    np.testing.assert_allclose(fig.axes[1].images[0].get_array(), w[1].mean(axis=0))
+    assert "mean over channels" in fig.get_suptitle()
+
+
+def test_plot_filters_rgb_normalised_and_capped(rng):
+    w = rng.standard_normal((70, 3, 5, 5))
+    fig = plot_filters(w, max_filters=64)
+    assert len(fig.axes) == 64
+    img = np.asarray(fig.axes[5].images[0].get_array())
+    assert img.shape == (5, 5, 3)
+    assert img.min() == 0.0
+    assert img.max() == 1.0
+    assert "64 of 70 filters" in fig.get_suptitle()
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 1, 3), (1, 2, 1, 3, 3)])
+def test_plot_filters_rejects_bad_ndim(shape):
+    with pytest.raises(ValueError, match=rf"got shape \({shape[0]}, "):
+        plot_filters(np.zeros(shape))
+
+
+def test_plot_feature_maps_input_first_then_channels(tmp_path, rng):
+    maps = rng.standard_normal((1, 5, 6, 6))
+    image = rng.random((8, 8))
+    path = tmp_path / "maps.png"
+    fig = plot_feature_maps(maps, image=image, path=path)
+    assert_png(path)
+    assert len(fig.axes) == 6
+    assert fig.axes[0].get_title() == "input"
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), image)
+    for i, ax in enumerate(fig.axes[1:]):
+        assert ax.get_title() == f"ch {i}"
+        assert ax.images[0].get_cmap().name == "viridis"
+        np.testing.assert_array_equal(ax.images[0].get_array(), maps[0, i])
+
+
+def test_plot_feature_maps_caps_channels(rng):
+    fig = plot_feature_maps(rng.standard_normal((40, 4, 4)), max_maps=32)
+    assert len(fig.axes) == 32
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 4, 4)])
+def test_plot_feature_maps_rejects_bad_shape(shape):
+    with pytest.raises(ValueError, match=r"\(C, H, W\).*got shape"):
+        plot_feature_maps(np.zeros(shape))
+
+
+def test_plot_attention_image_is_weights_with_labels(tmp_path, rng):
+    w = rng.random((3, 4))
+    w /= w.sum(axis=1, keepdims=True)
+    source, target = ["le", "chat", "noir", "<eos>"], ["the", "black", "cat"]
+    path = tmp_path / "attention.png"
+    fig = plot_attention(w, source=source, target=target, title="fr→en", path=path)
+    assert_png(path)
+    ax = fig.axes[0]
+    (im,) = ax.images
+    np.testing.assert_array_equal(im.get_array(), w)
+    assert im.get_clim() == (0.0, 1.0)
+    assert [t.get_text() for t in ax.get_xticklabels()] == source
+    assert [t.get_text() for t in ax.get_yticklabels()] == target
+    assert len(fig.axes) == 2  # heatmap and colourbar
+    assert len(ax.texts) == w.size
+    assert ax.texts[1].get_text() == f"{w[0, 1]:.2f}"
+
+
+def test_plot_attention_large_matrix_has_no_annotations(rng):
+    fig = plot_attention(rng.random((13, 20)))
+    assert len(fig.axes[0].texts) == 0
+
+
+def test_plot_attention_chinese_tokens_do_not_warn(tmp_path, rng):
+    poem = list("床前明月光")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_attention(rng.random((5, 5)), source=poem, target=poem, path=tmp_path / "poem.png")
+    assert_png(tmp_path / "poem.png")
+
+
+def test_plot_attention_uses_cjk_fallback_family_when_installed(monkeypatch):
+    family = ("DejaVu Sans", "DejaVu Serif")  # stand-in: no CJK font is needed to check wiring
+    monkeypatch.setattr(viz.plots, "_text_family", lambda: family)
+    fig = plot_attention(np.eye(2), source=["床", "前"], target=["a", "b"])
+    labels = fig.axes[0].get_xticklabels() + fig.axes[0].get_yticklabels()
+    assert all(t.get_fontfamily() == list(family) for t in labels)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"source": ["a", "b"]}, "source has 2 tokens .* T_in = 3"),
+        ({"target": ["a", "b", "c"]}, "target has 3 tokens .* T_out = 2"),
+    ],
+)
+def test_plot_attention_rejects_length_mismatch(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_attention(np.full((2, 3), 1 / 3), **kwargs)
+
+
+def test_project_2d_is_isometric_on_a_plane_in_5d(rng):
+    coeffs = rng.standard_normal((12, 2)) * [3.0, 1.0]
+    basis, _ = np.linalg.qr(rng.standard_normal((5, 2)))  # orthonormal columns
+    points = coeffs @ basis.T + rng.standard_normal(5)
+    xy = project_2d(points)
+    assert xy.shape == (12, 2)
+
+    def pairwise(a):
+        return np.linalg.norm(a[:, None] - a[None], axis=-1)
+
+    np.testing.assert_allclose(pairwise(xy), pairwise(points), atol=1e-10)
+    np.testing.assert_allclose(xy.mean(axis=0), 0.0, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(1, 4), (3, 1)])
+def test_project_2d_degenerate_shapes(shape, rng):
+    xy = project_2d(rng.standard_normal(shape))
+    assert xy.shape == (shape[0], 2)
+    assert np.isfinite(xy).all()
+
+
+def test_plot_embeddings_points_are_projection(tmp_path, rng):
+    vectors = rng.standard_normal((6, 8))
+    words = ["king", "queen", "man", "woman", "cat", "dog"]
+    path = tmp_path / "emb.png"
+    fig = plot_embeddings(vectors, words, highlight=["queen", "dog"], path=path)
+    assert_png(path)
+    ax = fig.axes[0]
+    plain, strong = ax.collections
+    xy = project_2d(vectors)
+    np.testing.assert_allclose(plain.get_offsets(), xy[[0, 2, 3, 4]])
+    np.testing.assert_allclose(strong.get_offsets(), xy[[1, 5]])
+    assert [t.get_text() for t in ax.texts] == words
+    assert ax.texts[1].get_fontweight() == "bold"
+    assert ax.texts[0].get_fontweight() == "normal"
+
+
+@pytest.mark.parametrize(
+    ("words", "kwargs", "match"),
+    [
+        (["a", "b"], {}, "got 2 words but 3 vectors"),
+        (["a", "b", "c"], {"method": "tsne"}, "method must be 'pca'"),
+        (["a", "b", "c"], {"highlight": ["z"]}, r"highlight words not among words: \['z'\]"),
+    ],
+)
+def test_plot_embeddings_rejects_bad_input(words, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_embeddings(np.zeros((3, 4)), words, **kwargs)
