@@ -22,7 +22,8 @@ def test_graph_html_gives_the_step_through_player(tmp_path):
     out = tmp_path / "f.html"
     assert main(["graph", "sigmoid(w*x)", "w=2", "x=-1", "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
-    assert page.count("<svg") >= 4 and "tg-player" in page
+    assert page.count("<svg") >= 4
+    assert "tg-player" in page
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,8 @@ def test_graph_html_gives_the_step_through_player(tmp_path):
 def test_graph_rejects_anything_outside_the_whitelist(tmp_path, capsys, expr, message):
     assert main(["graph", expr, "x=1", "y=2", "--out", str(tmp_path / "f.svg")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("tracegrad graph:") and message in err
+    assert err.startswith("tracegrad graph:")
+    assert message in err
     assert "\n" not in err  # one line
     assert not (tmp_path / "f.svg").exists()
 
@@ -54,7 +56,8 @@ def test_rejection_from_the_console_has_no_traceback(tmp_path):
         cwd=tmp_path,
     )
     assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr and "hi" not in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "hi" not in proc.stdout
     assert proc.stderr.count("\n") == 1
 
 

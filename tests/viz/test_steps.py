@@ -29,8 +29,10 @@ def test_frames_go_forward_then_backward_in_reverse_topological_order(add_mul_st
     assert caps[1] == "forward: q = add(-2, 5) = 3"
     assert caps[2] == "forward: f = mul(3, -4) = -12"
     assert caps[3] == "backward: seed ∂f/∂f = 1"
-    assert "q: [-4] × [1] = -4" in caps[4] and "z: [3] × [1] = 3" in caps[4]
-    assert "x: [1] × [-4] = -4" in caps[5] and "y: [1] × [-4] = -4" in caps[5]
+    assert "q: [-4] × [1] = -4" in caps[4]
+    assert "z: [3] × [1] = 3" in caps[4]
+    assert "x: [1] × [-4] = -4" in caps[5]
+    assert "y: [1] × [-4] = -4" in caps[5]
 
 
 def test_values_fill_in_forward_and_gradients_arrive_backward(add_mul_steps):
