@@ -76,8 +76,10 @@ def test_every_wire_has_its_value_above_and_gradient_below(neuron_svg):
     assert len(wires) == 15  # one per recorded edge of the neuron
     for gid, items in wires.items():
         (value, vfill), (grad, gfill) = items
-        assert vfill == FORWARD and value, gid
-        assert gfill in (BACKWARD, MUTED) and grad, gid  # constants say "constant"
+        assert vfill == FORWARD, gid
+        assert value, gid
+        assert gfill in (BACKWARD, MUTED), gid
+        assert grad, gid  # constants say "constant"
 
 
 def test_fan_out_shows_gradients_adding_up():
