@@ -17,11 +17,10 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from viz.style import ACCENT, BACKWARD, FORWARD, INK
+
 # The viz palette: forward values green, gradients red, neutral ink, accent blue.
-_VALUE = "#2e7d32"
-_GRAD = "#c62828"
-_INK = "#263238"
-_ACCENT = "#1565c0"
+_VALUE, _GRAD, _INK, _ACCENT = FORWARD, BACKWARD, INK, ACCENT  # one palette for all of viz
 _PALETTE = {"value": _VALUE, "grad": _GRAD, "ink": _INK, "accent": _ACCENT}
 
 # Line colours in order of appearance on one set of axes.
