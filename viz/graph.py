@@ -10,7 +10,7 @@ from pathlib import Path
 from autograd import Tensor
 from viz.explode import explode_op
 from viz.render import render
-from viz.scalar_dot import ScalarDot
+from viz.scalar_dot import SHOWS, ScalarDot
 from viz.snapshot import Snapshot, graph_order, snapshot, sweep_gradients
 from viz.tensor_dot import TensorDot
 
@@ -112,6 +112,8 @@ def draw_graph(
     ``mode`` forces "scalar" or "tensor" drawing. Draw before ``backward()`` and the
     picture says that no gradients exist yet.
     """
+    if show not in SHOWS:
+        raise ValueError(f"viz.draw_graph: show must be one of {SHOWS}, got {show!r}")
     if mode not in MODES:
         raise ValueError(f"viz.draw_graph: mode must be one of {MODES}, got {mode!r}")
     if rankdir not in ("LR", "TB", "RL", "BT"):

@@ -124,7 +124,9 @@ def sweep_gradients(order: Sequence[Tensor], roots: Sequence[Tensor]) -> dict[in
         g = grads.get(id(t))
         if g is None or not t.parents:
             continue
-        for p, s in zip(t.parents, t.vjp(g)):
+        with np.errstate(all="ignore"):
+            sent = t.vjp(g)
+        for p, s in zip(t.parents, sent):
             if s is not None:
                 grads[id(p)] = grads[id(p)] + s if id(p) in grads else np.array(s)
     return grads
@@ -173,9 +175,10 @@ def snapshot(roots: Sequence[Tensor], *, grads: dict[int, np.ndarray] | None = N
         )
         if not t.parents:
             continue
-        scalar_out = t.size == 1
-        local = t.vjp(np.ones(t.shape, dtype=t.dtype)) if scalar_out else (None,) * len(t.parents)
-        sent = t.vjp(g) if g is not None else (None,) * len(t.parents)
+        none = (None,) * len(t.parents)
+        with np.errstate(all="ignore"):  # NaN/inf were reported by backward; drawn in red
+            local = t.vjp(np.ones(t.shape, dtype=t.dtype)) if t.size == 1 else none
+            sent = t.vjp(g) if g is not None else none
         for slot, (p, loc, s) in enumerate(zip(t.parents, local, sent)):
             edge = Edge(src=index[id(p)], dst=i, slot=slot, differentiable=p.requires_grad)
             if loc is not None and p.size == 1:

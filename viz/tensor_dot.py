@@ -45,7 +45,7 @@ class Wire:
 
 
 def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + ")" if shape else "scalar"
+    return str(tuple(shape)) if shape else "scalar"
 
 
 class TensorDot:
