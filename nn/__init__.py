@@ -1,1 +1,48 @@
-"""Modules, layers, models and optimizers on top of `autograd` (arrives with the nn issue)."""
+"""Modules, layers, models and optimizers on top of `autograd`, with PyTorch's names and
+parameter layouts so state dicts map 1:1 onto PyTorch modules of the same name."""
+
+from nn.init import manual_seed
+from nn.layers import (
+    AvgPool2d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sigmoid,
+    Tanh,
+)
+from nn.models import MLP, Autoencoder, LeNet5
+from nn.module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "MLP",
+    "RNN",
+    "Autoencoder",
+    "AvgPool2d",
+    "Conv2d",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GRUCell",
+    "Identity",
+    "IncompatibleKeys",
+    "LSTMCell",
+    "LeNet5",
+    "Linear",
+    "MaxPool2d",
+    "Module",
+    "ModuleList",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "manual_seed",
+]

@@ -1,0 +1,40 @@
+"""Weight initialisation with PyTorch's default schemes, from one seedable generator.
+
+``nn.manual_seed(s)`` makes every layer created afterwards reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograd import get_default_dtype
+
+_RNG = [np.random.default_rng()]
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator every layer's initial weights are drawn from."""
+    _RNG[0] = np.random.default_rng(seed)
+
+
+def generator() -> np.random.Generator:
+    """The generator layers draw their initial weights from."""
+    return _RNG[0]
+
+
+def uniform(shape: tuple[int, ...], bound: float) -> np.ndarray:
+    """U(-bound, bound) in the default float dtype."""
+    return generator().uniform(-bound, bound, size=shape).astype(get_default_dtype())
+
+
+def normal(shape: tuple[int, ...], std: float = 1.0) -> np.ndarray:
+    """N(0, std²) in the default float dtype."""
+    return (generator().standard_normal(size=shape) * std).astype(get_default_dtype())
+
+
+def fan_in_bound(fan_in: int) -> float:
+    """1/√fan_in: PyTorch's bound for Linear/Conv biases and (via kaiming_uniform with
+    a=√5) for their weights too."""
+    return 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0

@@ -1,0 +1,176 @@
+"""Feed-forward layers with PyTorch's names, parameter layouts and default initialisation."""
+
+from __future__ import annotations
+
+import autograd.functional as F
+from autograd import Tensor
+from nn import init
+from nn.module import Module, Parameter
+
+
+def _pair(v: int | tuple[int, int], what: str) -> tuple[int, int]:
+    pair = (v, v) if isinstance(v, int) else tuple(v)
+    if len(pair) != 2 or any(not isinstance(k, int) or k < 0 for k in pair):
+        raise ValueError(f"{what} must be a non-negative int or a pair of them, got {v!r}")
+    return pair  # type: ignore[return-value]
+
+
+class Linear(Module):
+    """y = x Wᵀ + b. x: (..., in_features) -> (..., out_features); weight (out, in)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        bound = init.fan_in_bound(in_features)
+        self.weight = Parameter(init.uniform((out_features, in_features), bound))
+        self.bias = Parameter(init.uniform((out_features,), bound)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: (..., in_features) -> (..., out_features)."""
+        if x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}): input has {x.shape[-1]} "
+                f"features (shape {x.shape}), expected {self.in_features}"
+            )
+        y = x @ self.weight.T
+        return y + self.bias if self.bias is not None else y
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}"
+
+
+class Conv2d(Module):
+    """Cross-correlation over NCHW images; weight (O, C, kh, kw), bias (O,)."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        bias: bool = True,
+    ):
+        super().__init__()
+        kh, kw = _pair(kernel_size, "Conv2d kernel_size")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = (kh, kw), _pair(stride, "Conv2d stride")
+        self.padding = _pair(padding, "Conv2d padding")
+        bound = init.fan_in_bound(in_channels * kh * kw)
+        self.weight = Parameter(init.uniform((out_channels, in_channels, kh, kw), bound))
+        self.bias = Parameter(init.uniform((out_channels,), bound)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: (N, C, H, W) -> (N, O, H', W')."""
+        return F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+
+
+class MaxPool2d(Module):
+    """Max over windows of NCHW images (stride defaults to the window)."""
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | None = None):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: (N, C, H, W) -> (N, C, H', W')."""
+        return F.max_pool2d(x, self.kernel_size, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}"
+
+
+class AvgPool2d(MaxPool2d):
+    """Mean over windows of NCHW images (stride defaults to the window)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: (N, C, H, W) -> (N, C, H', W')."""
+        return F.avg_pool2d(x, self.kernel_size, self.stride)
+
+
+class Flatten(Module):
+    """Merge dimensions start_dim..end_dim: (N, C, H, W) -> (N, C·H·W) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Reshape, keeping the dims outside [start_dim, end_dim]."""
+        nd = x.ndim
+        s, e = self.start_dim % nd, self.end_dim % nd
+        size = 1
+        for d in x.shape[s : e + 1]:
+            size *= d
+        return x.reshape(*x.shape[:s], size, *x.shape[e + 1 :])
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Any shape."""
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x), elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Any shape."""
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x), elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Any shape."""
+        return x.tanh()
+
+
+class Identity(Module):
+    """Returns its input."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Any shape."""
+        return x
+
+
+class Dropout(Module):
+    """Zero each element with probability p in training (scaling the rest by 1/(1-p))."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Any shape; identity in eval mode."""
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Embedding(Module):
+    """A lookup table: integer indices (...) -> vectors (..., embedding_dim); weight N(0, 1)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.weight = Parameter(init.normal((num_embeddings, embedding_dim)))
+
+    def forward(self, indices: Tensor) -> Tensor:
+        """indices: integer (...) -> (..., embedding_dim)."""
+        return F.embedding(self.weight, indices)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
