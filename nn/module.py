@@ -111,13 +111,18 @@ class Module:
             p.grad = None
 
     # -- traversal ---------------------------------------------------------------------
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule, with dotted names ("" for this one)."""
+    def named_modules(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, with dotted names ("" for this one).
+
+        A module registered under two names is listed once unless ``remove_duplicate`` is
+        False (the state dict lists it under both, as PyTorch does)."""
         seen: set[int] = set()
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, m = stack.pop()
-            if id(m) in seen:
+            if remove_duplicate and id(m) in seen:
                 continue
             seen.add(id(m))
             yield name, m
@@ -151,7 +156,7 @@ class Module:
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Copies of every parameter and buffer under PyTorch's dotted names."""
         out: OrderedDict[str, np.ndarray] = OrderedDict()
-        for prefix, m in self.named_modules():
+        for prefix, m in self.named_modules(remove_duplicate=False):
             for table in (m._parameters, m._buffers):
                 for k, v in table.items():
                     arr = v.data if isinstance(v, Tensor) else v
@@ -160,7 +165,7 @@ class Module:
 
     def _state_slots(self) -> dict[str, tuple[Module, str]]:
         slots = {}
-        for prefix, m in self.named_modules():
+        for prefix, m in self.named_modules(remove_duplicate=False):
             for table in (m._parameters, m._buffers):
                 for k in table:
                     slots[f"{prefix}.{k}" if prefix else k] = (m, k)

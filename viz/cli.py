@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -69,6 +70,25 @@ def _graph(expr: str, assignments: list[str], out: Path, fmt: str, show: str) ->
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from viz.train_cli import train_main
+
+    data = args.data or ("digits" if args.model != "lenet" else "mnist5k")
+    out = args.out or Path("runs") / args.model
+    try:
+        metrics = train_main(
+            args.model, data, args.epochs, out, lr=args.lr, batch=args.batch_size, seed=args.seed
+        )
+    except (ValueError, FileNotFoundError) as err:
+        print(f"tracegrad train: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    print(json.dumps(metrics, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tracegrad`` console script."""
     parser = argparse.ArgumentParser(prog="tracegrad", description=__doc__.splitlines()[0])
@@ -81,7 +101,24 @@ def main(argv: list[str] | None = None) -> int:
     graph.add_argument("--out", type=Path, default=Path("graph.svg"), help=".svg .png .dot .html")
     graph.add_argument("--fmt", default=".4g", help="number format (default .4g)")
     graph.add_argument("--show", choices=("both", "forward", "backward"), default="both")
+    train = sub.add_parser("train", help="train a model on bundled digits")
+    train.add_argument("model", choices=("mlp", "lenet", "autoencoder"))
+    train.add_argument("--data", choices=("digits", "mnist5k", "mnist"), default=None)
+    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", type=Path, default=None, help="folder (default runs/MODEL)")
+    data = sub.add_parser("data", help="fetch a data set that is too big to ship")
+    data.add_argument("action", choices=("fetch",))
+    data.add_argument("rest", nargs=argparse.REMAINDER, help="e.g. mnist")
     args = parser.parse_args(argv)
+    if args.command == "train":
+        return _train(args)
+    if args.command == "data":
+        from nn.data import fetch_main
+
+        return fetch_main(args.rest)
     if args.command == "demo":
         return _demo(args.out)
     if args.command == "graph":

@@ -18,7 +18,8 @@ def _product_like(like: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     product, written by BLAS so that after the transpose back it is row-major like ``w``.
     Leaf copies and optimizer updates then stream through memory instead of striding.
     """
-    if like.ndim == 2 and like.flags.f_contiguous and not like.flags.c_contiguous:
+    plain = like.ndim == x.ndim == y.ndim == 2  # batched products keep numpy's layout
+    if plain and like.flags.f_contiguous and not like.flags.c_contiguous:
         return (y.T @ x.T).T
     return x @ y
 

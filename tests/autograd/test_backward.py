@@ -195,3 +195,15 @@ def test_vjp_checks_the_upstream_shape():
     y = Tensor([1.0, 2.0], requires_grad=True) * 2
     with pytest.raises(ValueError, match=r"upstream gradient of shape \(3,\)"):
         y.vjp(np.ones(3))
+
+
+def test_batched_input_times_transposed_weight_backpropagates():
+    """Regression: a (B, T, D) input against ``w.T`` (a column-major view) must reduce the
+    weight gradient over the batch instead of transposing all three axes."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((2, 4, 5)), requires_grad=True)
+    w = Tensor(rng.standard_normal((3, 5)), requires_grad=True)
+    g = rng.standard_normal((2, 4, 3))
+    (x @ w.T).backward(g)
+    np.testing.assert_allclose(w.grad, np.einsum("bti,btj->ij", g, x.data), rtol=1e-12)
+    np.testing.assert_allclose(x.grad, g @ w.data, rtol=1e-12)
