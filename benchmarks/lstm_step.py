@@ -55,33 +55,19 @@ def lstm_unfused(
     *,
     variant: str = "standard",
 ) -> tuple[Any, tuple[Any, Any]]:
-    """`autograd.ops.rnn.lstm` built from primitive Tensor ops, one step at a time.
+    """`autograd.ops.rnn.lstm` built from primitive Tensor ops (``nn.rnn.lstm_cell``).
 
     Same arguments, variants and result ``(out (T, B, H), (h_T, c_T))``; every gate is a
     node of the graph. Used by the benchmark and by the tests, which check that the fused op
     agrees with it.
     """
     import autograd
+    from nn.rnn import lstm_cell
 
-    hidden = h0.shape[1]
     h, c = h0, c0
     outs = []
     for t in range(x.shape[0]):
-        z = x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh
-        blocks = [z[:, k * hidden : (k + 1) * hidden] for k in range(z.shape[1] // hidden)]
-        if variant == "coupled":
-            zf, zg, zo = blocks
-            f = zf.sigmoid()
-            c = f * c + (1 - f) * zg.tanh()
-        else:
-            zi, zf, zg, zo = blocks
-            if variant == "peephole":
-                zi = zi + w_peep[0] * c
-                zf = zf + w_peep[1] * c
-            c = zf.sigmoid() * c + zi.sigmoid() * zg.tanh()
-            if variant == "peephole":
-                zo = zo + w_peep[2] * c
-        h = zo.sigmoid() * c.tanh()
+        h, c = lstm_cell(x[t], h, c, w_ih, w_hh, b_ih, b_hh, w_peep, variant=variant)
         outs.append(h)
     return autograd.stack(outs), (h, c)
 
