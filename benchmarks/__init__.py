@@ -20,6 +20,8 @@ ORDER = (
     "mlp_step",
     "conv2d",
     "lenet_step",
+    "mlp_epoch",
+    "lenet_epoch",
     "lstm_step",
     "skipgram_step",
 )

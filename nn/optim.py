@@ -375,3 +375,28 @@ class AdamW(Adam):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+
+
+class StepLR:
+    """Multiply every group's learning rate by ``gamma`` each ``step_size`` epochs (as
+    ``torch.optim.lr_scheduler.StepLR``); call ``step()`` once per epoch."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+        if step_size < 1:
+            raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
+        if not gamma > 0:
+            raise ValueError(f"StepLR: gamma must be > 0, got {gamma}")
+        self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
+        self.base_lrs = [g["lr"] for g in optimizer.param_groups]
+        self.last_epoch = 0
+
+    def step(self) -> None:
+        """End of an epoch: lr = base_lr · gamma^(epoch // step_size)."""
+        self.last_epoch += 1
+        factor = self.gamma ** (self.last_epoch // self.step_size)
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base * factor
+
+    def get_last_lr(self) -> list[float]:
+        """The current learning rate of each group."""
+        return [g["lr"] for g in self.optimizer.param_groups]

@@ -63,11 +63,13 @@ def fit(
     task: str = "classify",
     on_epoch: Callable[[int, dict[str, list[float]]], None] | None = None,
     progress: bool = True,
+    scheduler: Any = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs``; returns ``{"train loss": [...], "test acc": [...], …}``.
 
     ``task`` is "classify" (cross-entropy on logits, integer labels) or "reconstruct"
     (mean squared error of the model's output against its flattened input).
+    ``scheduler`` (e.g. ``nn.optim.StepLR``) is stepped after every epoch.
     """
     if task not in TASKS:
         raise ValueError(f"fit: task must be one of {TASKS}, got {task!r}")
@@ -96,6 +98,8 @@ def fit(
         history.setdefault("train loss", []).append(total / max(count, 1))
         if task == "classify":
             history.setdefault("train acc", []).append(correct / max(count, 1))
+        if scheduler is not None:
+            scheduler.step()
         if test_loader is not None:
             for k, v in evaluate(model, test_loader, task).items():
                 history.setdefault(f"test {k}", []).append(v)

@@ -77,7 +77,13 @@ def _train(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / args.model
     try:
         metrics = train_main(
-            args.model, data, args.epochs, out, lr=args.lr, batch=args.batch_size, seed=args.seed
+            args.model,
+            data,
+            out,
+            epochs=args.epochs,
+            lr=args.lr,
+            batch=args.batch_size,
+            seed=args.seed,
         )
     except (ValueError, FileNotFoundError) as err:
         print(f"tracegrad train: {err}", file=sys.stderr)
@@ -104,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train", help="train a model on bundled digits")
     train.add_argument("model", choices=("mlp", "lenet", "autoencoder"))
     train.add_argument("--data", choices=("digits", "mnist5k", "mnist"), default=None)
-    train.add_argument("--epochs", type=int, default=5)
-    train.add_argument("--lr", type=float, default=1e-3)
-    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--epochs", type=int, default=None, help="default: the model's recipe")
+    train.add_argument("--lr", type=float, default=None, help="Adam's learning rate")
+    train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, default=None, help="folder (default runs/MODEL)")
     data = sub.add_parser("data", help="fetch a data set that is too big to ship")

@@ -361,3 +361,29 @@ def test_clip_grad_value_matches_torch():
     for p, t in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(p.grad, t.grad.numpy())
     assert max(np.abs(p.grad).max() for p in ours) == 0.5
+
+
+def test_step_lr_follows_torch_schedule():
+    torch = pytest.importorskip("torch")
+    from nn.optim import SGD, StepLR
+
+    p = Tensor(np.zeros(2), requires_grad=True)
+    ours = StepLR(SGD([p], lr=0.5), step_size=2, gamma=0.1)
+    tp = torch.zeros(2, requires_grad=True)
+    topt = torch.optim.SGD([tp], lr=0.5)
+    theirs = torch.optim.lr_scheduler.StepLR(topt, step_size=2, gamma=0.1)
+    for _ in range(5):
+        topt.step()
+        ours.step()
+        theirs.step()
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12)
+
+
+def test_step_lr_rejects_bad_settings():
+    from nn.optim import SGD, StepLR
+
+    opt = SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="step_size"):
+        StepLR(opt, step_size=0)
+    with pytest.raises(ValueError, match="gamma"):
+        StepLR(opt, step_size=1, gamma=0.0)

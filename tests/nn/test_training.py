@@ -81,3 +81,28 @@ def test_train_command_explains_a_missing_data_set(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("TRACEGRAD_DATA", str(tmp_path / "empty"))
     assert main(["train", "mlp", "--data", "mnist", "--out", str(tmp_path / "r")]) == 2
     assert "tracegrad data fetch mnist" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_the_last_complete_checkpoint(tmp_path, monkeypatch):
+    import viz.train_cli as train_cli
+
+    real_fit = train_cli.fit
+    saved: dict[str, np.ndarray] = {}
+
+    def interrupted_fit(*args, on_epoch, **kwargs):
+        def stop_after_first(epoch, history):
+            on_epoch(epoch, history)  # the checkpoint of epoch 1 is written here
+            saved.update(model.state_dict())
+            raise KeyboardInterrupt
+
+        model = args[0]
+        return real_fit(*args, on_epoch=stop_after_first, **kwargs)
+
+    monkeypatch.setattr(train_cli, "fit", interrupted_fit)
+    out = tmp_path / "run"
+    assert main(["train", "mlp", "--epochs", "3", "--out", str(out)]) == 130
+    restored = nn.MLP([64, 64, 10], activation="relu")
+    restored.load(out / "mlp.npz")
+    for k, v in restored.state_dict().items():
+        np.testing.assert_array_equal(v, saved[k])
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []

@@ -1,0 +1,97 @@
+"""One training epoch on full MNIST, data loading included: the shared part of the
+``lenet_epoch`` and ``mlp_epoch`` workloads.
+
+Both engines train the same model from the same initial weights (tracegrad's ``nn`` model,
+copied into the PyTorch module of the same layout), with Adam (lr 1e-3) on batches of 64
+drawn in the same shuffled order: each epoch is ``numpy.random.default_rng(0)``'s next
+permutation. A step of the harness is one whole epoch: 938 batches of fancy-indexed
+images, forward, cross-entropy, backward and update. tracegrad batches with
+``nn.data.DataLoader``; PyTorch indexes the same in-memory arrays and wraps them with
+``torch.from_numpy`` (what a tuned PyTorch loop over in-memory data does; its per-sample
+``DataLoader`` would be slower). Needs ``tracegrad data fetch mnist`` once.
+
+The loss reported is the epoch's mean training loss; the probe is one gradient entry of the
+first layer's weight after the epoch's last step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from benchmarks.harness import Prepared, StepResult
+
+BATCH, LR, SEED = 64, 1e-3, 0
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    from nn.data import load_mnist
+
+    return load_mnist("train")
+
+
+def tracegrad_epoch(build: Callable[[], object], first: str) -> Prepared:
+    """Prepared epoch for tracegrad; ``build()`` makes the nn model, ``first`` names the
+    parameter probed."""
+    import autograd.functional as F
+    import nn
+    from nn.data import DataLoader
+    from nn.optim import Adam
+
+    x, y = _data()
+    nn.manual_seed(SEED)
+    model = build()
+    opt = Adam(model.parameters(), lr=LR)
+    loader = DataLoader(
+        (x, y), batch_size=BATCH, shuffle=True, generator=np.random.default_rng(SEED)
+    )
+    probe_param = dict(model.named_parameters())[first]
+
+    def step() -> StepResult:
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.data) * len(yb.data)
+            count += len(yb.data)
+        return total / count, float(probe_param.grad.reshape(-1)[0])
+
+    return Prepared(step)
+
+
+def torch_epoch(
+    build: Callable[[], object], torch_model: Callable[[], object], first: str
+) -> Prepared:
+    """Prepared epoch for PyTorch, starting from the weights of tracegrad's ``build()``."""
+    import torch
+    import torch.nn.functional as F
+
+    import nn
+
+    x, y = _data()
+    nn.manual_seed(SEED)
+    ours = build()
+    model = torch_model()
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    gen = np.random.default_rng(SEED)
+    probe_param = dict(model.named_parameters())[first]
+
+    def step() -> StepResult:
+        order = gen.permutation(len(x))
+        total, count = 0.0, 0
+        for k in range(len(x) // BATCH + (len(x) % BATCH > 0)):
+            idx = order[k * BATCH : (k + 1) * BATCH]
+            xb, yb = torch.from_numpy(x[idx]), torch.from_numpy(y[idx])
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+            count += len(idx)
+        return total / count, probe_param.grad.reshape(-1)[0].item()
+
+    return Prepared(step)
