@@ -62,6 +62,10 @@ class Module:
             self._parameters[name] = value
         elif isinstance(value, Module):
             object.__setattr__(value, "_scope", name)
+            # parameters named after their attribute get the dotted path (viz labels)
+            for path, p in value.named_parameters():
+                if p.name == path:
+                    p.name = f"{name}.{path}"
             self._modules[name] = value
         else:
             object.__setattr__(self, name, value)

@@ -22,7 +22,33 @@ from viz.text import edge_table
 GRAPH_SUFFIXES = (".svg", ".png", ".dot", ".html")
 
 
-def _demo(out: Path) -> int:
+# the demo's short training runs: (model, data set, epochs, folder)
+DEMO_RUNS = (("mlp", "digits", 10, "mlp_digits"), ("lenet", "mnist5k", 4, "lenet_mnist5k"))
+
+
+def _demo_training(out: Path) -> None:
+    from viz.train_cli import train_main
+
+    for model, data, epochs, folder in DEMO_RUNS:
+        print(f"# training {model} on {data} for {epochs} epochs")
+        metrics = train_main(model, data, out / folder, epochs=epochs)
+        print(f"held-out accuracy {metrics['test acc']:.3f} in {metrics['seconds']} s\n")
+    # the graph of one LeNet-5 step, one node per layer
+    import numpy as np
+
+    import autograd.functional as F
+    import nn
+    from autograd import Tensor
+
+    nn.manual_seed(0)
+    net = nn.LeNet5()
+    x = Tensor(np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32))
+    loss = F.cross_entropy(net(x), np.array([3, 7]))
+    loss.backward()
+    draw_graph(loss, depth=2).save(out / "lenet5_graph.svg")
+
+
+def _demo(out: Path, train: bool = True) -> int:
     out.mkdir(parents=True, exist_ok=True)
     circuits = [
         ("add_mul", "f = (x + y)·z at x=-2, y=5, z=-4", add_mul_circuit()["f"], ".4g"),
@@ -42,8 +68,10 @@ def _demo(out: Path) -> int:
     body = "\n\n".join(text) + "\n"
     print(body)
     (out / "circuits.txt").write_text(body, encoding="utf-8")
-    for name in sorted(p.name for p in out.iterdir()):
-        print(f"wrote {out / name}")
+    if train:
+        _demo_training(out)
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        print(f"wrote {path}")
     return 0
 
 
@@ -101,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="backprop through the course's worked examples")
     demo.add_argument("--out", type=Path, default=Path("tracegrad-demo"), help="output folder")
+    demo.add_argument("--no-train", action="store_true", help="only the circuits (seconds)")
     graph = sub.add_parser("graph", help="draw a scalar expression and its gradients")
     graph.add_argument("expr", help='e.g. "(x+y)*z"; + - * / ** exp log tanh sigmoid relu')
     graph.add_argument("values", nargs="*", metavar="name=value", help="e.g. x=-2 y=5 z=-4")
@@ -126,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return fetch_main(args.rest)
     if args.command == "demo":
-        return _demo(args.out)
+        return _demo(args.out, train=not args.no_train)
     if args.command == "graph":
         return _graph(args.expr, args.values, args.out, args.fmt, args.show)
     return 2  # pragma: no cover - argparse rejects unknown commands

@@ -69,7 +69,7 @@ def test_graph_rejects_a_bad_assignment_and_suffix(tmp_path, capsys):
 
 
 def test_demo_writes_pictures_and_players(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--no-train"]) == 0
     names = {p.name for p in tmp_path.iterdir()}
     assert {
         "add_mul.svg",
@@ -81,3 +81,22 @@ def test_demo_writes_pictures_and_players(tmp_path, capsys):
     svg = (tmp_path / "sigmoid_neuron.svg").read_text(encoding="utf-8")
     assert "x0: [2.00] × [0.20] = 0.39" in svg.replace("&#45;", "-")
     assert "wrote" in capsys.readouterr().out
+
+
+def test_demo_trains_an_mlp_and_a_lenet_and_plots_them(tmp_path, monkeypatch, capsys):
+    import viz.cli
+
+    monkeypatch.setattr(
+        viz.cli, "DEMO_RUNS", (("mlp", "digits", 2, "mlp_digits"), ("lenet", "mnist5k", 1, "lenet"))
+    )
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    for name in (
+        "mlp_digits/curves.png",
+        "lenet/curves.png",
+        "lenet/filters.png",
+        "lenet/feature_maps.png",
+        "lenet/lenet.npz",
+        "lenet5_graph.svg",
+    ):
+        assert (tmp_path / name).stat().st_size > 1000, name
+    assert "held-out accuracy" in capsys.readouterr().out

@@ -25,7 +25,7 @@ def test_edge_table_before_backward_says_so_instead_of_zeros():
 
 
 def test_demo_prints_and_writes_both_circuits(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--no-train"]) == 0
     printed = capsys.readouterr().out
     written = (tmp_path / "circuits.txt").read_text(encoding="utf-8")
     assert "← to q: [-4] × [1] = -4" in written
