@@ -64,7 +64,9 @@ def run_workload(name: str, args: argparse.Namespace, skipped: dict[str, str]) -
 
     ``skipped`` maps engines found missing to the reason, so they are tried only once.
     """
-    engines = load_workload(name).ENGINES
+    module = load_workload(name)
+    engines = module.ENGINES
+    tolerance = getattr(module, "TOLERANCE", None)
     runs: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
     errors: dict[str, str] = {}
     for r in range(args.rounds):
@@ -88,7 +90,7 @@ def run_workload(name: str, args: argparse.Namespace, skipped: dict[str, str]) -
                 )
     rows = []
     for engine in engines:
-        row: dict[str, Any] = {"workload": name, "engine": engine}
+        row: dict[str, Any] = {"workload": name, "engine": engine, "tolerance": tolerance}
         if engine in errors:
             row.update(status="error", error=errors[engine], runs=runs[engine])
         elif engine in skipped:

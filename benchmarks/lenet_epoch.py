@@ -10,6 +10,8 @@ DESCRIPTION = "LeNet-5, one epoch of full MNIST (938 batches of 64, Adam), loadi
 ENGINES = ("tracegrad", "torch")
 REPEATS = dict.fromkeys(ENGINES, 1)
 WARMUP = dict.fromkeys(ENGINES, 1)
+#: the second epoch starts after 938 float32 Adam steps (see benchmarks.epoch)
+TOLERANCE = {"second_loss": 5e-2}
 
 
 def _ours():

@@ -127,8 +127,9 @@ def probe_table(rows: list[Row]) -> str:
 
 
 def disagreements(rows: list[Row]) -> list[str]:
-    """One line per loss or gradient probe that differs from tracegrad's beyond `TOLERANCE`,
-    and per engine whose first loss changed between rounds."""
+    """One line per loss or gradient probe that differs from tracegrad's beyond `TOLERANCE`
+    (or the workload's own ``TOLERANCE``: key -> bound), and per engine whose first loss
+    changed between rounds."""
     out = []
     for row in rows:
         if row["status"] != "ok":
@@ -139,12 +140,14 @@ def disagreements(rows: list[Row]) -> list[str]:
         ref = _reference(rows, row["workload"])
         if ref is None or ref is row:
             continue
+        bounds = row.get("tolerance") or {}
         for key in ("first_loss", "second_loss", "grad_probe"):
+            bound = bounds.get(key, TOLERANCE)
             d = rel_diff(row[key], ref[key])
-            if d is not None and d > TOLERANCE:
+            if d is not None and d > bound:
                 out.append(
                     f"{where}: {key} {row[key]!r} DISAGREES with tracegrad's {ref[key]!r} "
-                    f"(relative difference {d:.1e} > {TOLERANCE:g})"
+                    f"(relative difference {d:.1e} > {bound:g})"
                 )
     return out
 

@@ -13,6 +13,7 @@ from viz.plots import (
     plot_embeddings,
     plot_feature_maps,
     plot_filters,
+    plot_reconstructions,
     project_2d,
 )
 from viz.steps import Steps, backprop_steps
@@ -30,5 +31,6 @@ __all__ = [
     "plot_embeddings",
     "plot_feature_maps",
     "plot_filters",
+    "plot_reconstructions",
     "project_2d",
 ]

@@ -406,3 +406,42 @@ def plot_embeddings(
         ax.set_title(title, color=_INK, **font)
     _save(fig, path)
     return fig
+
+
+def plot_reconstructions(
+    originals: np.ndarray,
+    reconstructions: np.ndarray,
+    *,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Originals (top row) above their reconstructions (bottom row), in grey.
+
+    Both (N, H, W) or (N, 1, H, W) with the same shape; pixels are shown on [0, 1].
+    """
+    a, b = np.asarray(originals), np.asarray(reconstructions)
+    if a.ndim == 4 and a.shape[1] == 1:
+        a, b = a[:, 0], b[:, 0] if b.ndim == 4 else b
+    if a.ndim != 3 or a.shape != b.shape:
+        raise ValueError(
+            "plot_reconstructions: expected two (N, H, W) arrays of one shape, got "
+            f"{np.shape(originals)} and {np.shape(reconstructions)}"
+        )
+    n = a.shape[0]
+    fig = Figure(figsize=(1.1 * n + 1.2, 2.6))
+    axes = fig.subplots(2, n, squeeze=False)
+    for row, (images, label) in enumerate(((a, "original"), (b, "reconstructed"))):
+        for k in range(n):
+            ax = axes[row, k]
+            ax.imshow(images[k], cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_color(_INK if row == 0 else _ACCENT)
+        axes[row, 0].set_ylabel(label, fontsize=9, color=_INK if row == 0 else _ACCENT)
+    if title:
+        fig.suptitle(title, color=_INK, **_font_kw())
+    mse = float(np.mean((a - b) ** 2))
+    fig.text(0.5, 0.01, f"mean squared error {mse:.4f}", ha="center", fontsize=8, color=_INK)
+    _save(fig, path)
+    return fig

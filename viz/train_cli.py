@@ -15,7 +15,7 @@ from nn.data import DataLoader, load_digits, load_mnist, load_mnist5k, train_tes
 from nn.optim import Adam, StepLR
 from nn.training import evaluate, fit
 from viz.graph import write_atomically
-from viz.plots import plot_curves, plot_feature_maps, plot_filters
+from viz.plots import plot_curves, plot_feature_maps, plot_filters, plot_reconstructions
 
 DATASETS = ("digits", "mnist5k", "mnist")
 MODELS = ("mlp", "lenet", "autoencoder")
@@ -182,7 +182,4 @@ def _reconstructions(net: nn.Module, data: Split, path: Path) -> None:
     x = data.x_test[:10]
     with no_grad():
         rec = net(Tensor(x.reshape(len(x), -1))).data.reshape(x.shape)
-    pair = np.concatenate([x[:, 0], rec[:, 0]], axis=0)[:, None]  # originals, then rebuilt
-    plot_feature_maps(
-        pair[:, 0], title="top: originals · bottom: reconstructions", path=path, max_maps=20
-    )
+    plot_reconstructions(x, rec, title="autoencoder on held-out digits", path=path)

@@ -269,3 +269,16 @@ def test_plot_embeddings_points_are_projection(tmp_path, rng):
 def test_plot_embeddings_rejects_bad_input(words, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_embeddings(np.zeros((3, 4)), words, **kwargs)
+
+
+def test_plot_reconstructions_shows_pairs_and_their_error(tmp_path):
+    rng = np.random.default_rng(0)
+    a = rng.random((4, 1, 8, 8))
+    b = np.clip(a + 0.1, 0, 1)
+    fig = viz.plot_reconstructions(a, b, title="t", path=tmp_path / "r.png")
+    assert len(fig.axes) == 8
+    np.testing.assert_array_equal(fig.axes[4].images[0].get_array(), b[0, 0])
+    assert f"{np.mean((a - b) ** 2):.4f}" in " ".join(t.get_text() for t in fig.texts)
+    assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="one shape"):
+        viz.plot_reconstructions(a, b[:2])
