@@ -6,6 +6,7 @@ no pyplot state is touched and nothing needs a display; `path=` saves a PNG or S
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -49,9 +50,24 @@ _CJK_FAMILIES = (
 _DPI = 150
 
 
+# A pip-installed Noto Sans CJK TC (traditional characters, SIL OFL 1.1) shipped as a
+# package; a dependency of tracegrad so attention plots of Tang poems show their glyphs.
+_CJK_PACKAGE = "cvttf_NotoSansCJK_Regular"
+
+
+def _register_packaged_cjk_font() -> None:
+    spec = importlib.util.find_spec(_CJK_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return
+    for folder in spec.submodule_search_locations:
+        for font in sorted(Path(folder).glob("*.otf")):
+            font_manager.fontManager.addfont(str(font))
+
+
 @lru_cache(maxsize=1)
 def _text_family() -> tuple[str, ...] | None:
     """Font family list with a CJK fallback, or None when no CJK-capable font is installed."""
+    _register_packaged_cjk_font()
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in _CJK_FAMILIES:
         if name in installed:

@@ -43,7 +43,15 @@ def test_plots_module_imports_only_numpy_matplotlib_and_stdlib():
         elif isinstance(node, ast.ImportFrom):
             roots.add((node.module or "").split(".")[0])
     assert "nn" not in roots
-    assert roots <= {"__future__", "math", "warnings", "collections", "functools", "pathlib"} | {
+    assert roots <= {
+        "__future__",
+        "math",
+        "warnings",
+        "collections",
+        "functools",
+        "pathlib",
+        "importlib",
+    } | {
         "numpy",
         "matplotlib",
         "viz",  # the shared palette, viz.style
