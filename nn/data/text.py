@@ -1,0 +1,243 @@
+"""Token vocabularies and padding for sequence models.
+
+    from nn.data import Vocab, pad_batch
+    vocab = Vocab.build(sentences, min_count=2)       # sentences: iterable of token lists
+    ids = vocab.encode(["in", "the", "beginning"], add_eos=True)   # int64 (T,)
+    vocab.decode(ids)                                  # ['in', 'the', 'beginning']
+    x, lengths = pad_batch([vocab.encode(s) for s in batch], vocab.pad)   # (T_max, B), (B,)
+
+Ids: the specials come first, in the order given (default `<pad>`=0, `<unk>`=1,
+`<sos>`=2, `<eos>`=3), then the tokens by frequency, most frequent first, ties broken by
+the token itself (so the same corpus always gives the same ids).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SPECIALS = ("<pad>", "<unk>", "<sos>", "<eos>")
+_SPECIAL_ROLES = {"pad": "<pad>", "unk": "<unk>", "sos": "<sos>", "eos": "<eos>"}
+_FORMAT = "tracegrad.Vocab/1"
+
+
+class Vocab:
+    """A token <-> id mapping with special tokens.
+
+    `Vocab(tokens_or_counter, *, min_count=1, specials=..., max_size=None)`:
+    - a `Counter`/mapping token -> count: tokens with count >= min_count, by count desc
+      then token;
+    - an iterable of tokens: taken in the given order, duplicates dropped (counts 0);
+    - None: only the specials.
+    `max_size` caps the total size, specials included.
+
+    Attributes: `itos` (list of tokens, index = id), `stoi` (dict token -> id), `counts`
+    (list aligned with `itos`, 0 for specials), and `pad`, `unk`, `sos`, `eos`: the ids
+    of `<pad>`, `<unk>`, `<sos>`, `<eos>`, or None for a special that is not present.
+    """
+
+    def __init__(
+        self,
+        tokens_or_counter: Iterable[str] | Mapping[str, int] | None = None,
+        *,
+        min_count: int = 1,
+        specials: Sequence[str] = DEFAULT_SPECIALS,
+        max_size: int | None = None,
+    ) -> None:
+        specials = list(specials)
+        if len(set(specials)) != len(specials):
+            raise ValueError(f"duplicate special tokens: {specials}")
+        if max_size is not None and max_size < len(specials):
+            raise ValueError(f"max_size={max_size} is smaller than the {len(specials)} specials")
+        if tokens_or_counter is None:
+            ranked: list[tuple[str, int]] = []
+        elif isinstance(tokens_or_counter, Mapping):
+            ranked = [(t, int(c)) for t, c in tokens_or_counter.items() if c >= min_count]
+            ranked.sort(key=lambda tc: (-tc[1], tc[0]))
+        elif isinstance(tokens_or_counter, str):
+            raise TypeError("Vocab expects an iterable of tokens or a Counter, not a str")
+        else:
+            ranked = [(t, 0) for t in dict.fromkeys(tokens_or_counter)]
+        self.specials: tuple[str, ...] = tuple(specials)
+        self.itos: list[str] = list(specials)
+        self.counts: list[int] = [0] * len(specials)
+        taken = set(specials)
+        for token, count in ranked:
+            if max_size is not None and len(self.itos) >= max_size:
+                break
+            if not isinstance(token, str):
+                raise TypeError(f"tokens must be str, got {type(token).__name__}: {token!r}")
+            if token in taken:
+                continue
+            taken.add(token)
+            self.itos.append(token)
+            self.counts.append(count)
+        self._index()
+
+    def _index(self) -> None:
+        self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
+        for role, token in _SPECIAL_ROLES.items():
+            setattr(self, role, self.stoi.get(token))
+        self._special_ids = frozenset(self.stoi[t] for t in self.specials)
+
+    @classmethod
+    def build(
+        cls,
+        sequences: Iterable[Iterable[str]],
+        min_count: int = 1,
+        specials: Sequence[str] = DEFAULT_SPECIALS,
+        max_size: int | None = None,
+    ) -> Vocab:
+        """Count the tokens of `sequences` (an iterable of token sequences) and rank them."""
+        counter: Counter[str] = Counter()
+        for seq in sequences:
+            if isinstance(seq, str):
+                raise TypeError("Vocab.build expects token sequences (lists of str), got a str")
+            counter.update(seq)
+        return cls(counter, min_count=min_count, specials=specials, max_size=max_size)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.stoi
+
+    def __getitem__(self, token: str) -> int:
+        """The id of `token`; an unknown token maps to `unk` (KeyError if there is none)."""
+        i = self.stoi.get(token)
+        if i is not None:
+            return i
+        if self.unk is None:
+            raise KeyError(f"token {token!r} is not in the vocabulary (and it has no <unk>)")
+        return self.unk
+
+    def __repr__(self) -> str:
+        return f"Vocab(size={len(self)}, specials={list(self.specials)})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vocab):
+            return NotImplemented
+        return self.itos == other.itos and self.counts == other.counts
+
+    __hash__ = None  # mutable-ish container: not hashable
+
+    def encode(
+        self, tokens: Iterable[str], *, add_sos: bool = False, add_eos: bool = False
+    ) -> np.ndarray:
+        """Tokens -> int64 ids (T,), optionally framed by `<sos>` ... `<eos>`."""
+        ids = [self[t] for t in tokens]
+        if add_sos:
+            ids.insert(0, self._need("sos"))
+        if add_eos:
+            ids.append(self._need("eos"))
+        return np.asarray(ids, dtype=np.int64)
+
+    def decode(self, ids: Iterable[int] | np.ndarray, *, strip_specials: bool = True) -> list[str]:
+        """Ids -> tokens. With `strip_specials`, stop at the first `<eos>` and drop
+        `<pad>`, `<sos>` and other specials (`<unk>` is kept: it stands for a word)."""
+        out = []
+        for i in np.asarray(ids, dtype=np.int64).reshape(-1).tolist():
+            if not 0 <= i < len(self.itos):
+                raise IndexError(f"id {i} is out of range for a vocabulary of {len(self)}")
+            if strip_specials:
+                if i == self.eos:
+                    break
+                if i in self._special_ids and i != self.unk:
+                    continue
+            out.append(self.itos[i])
+        return out
+
+    def _need(self, role: str) -> int:
+        i = getattr(self, role)
+        if i is None:
+            raise ValueError(f"this vocabulary has no {_SPECIAL_ROLES[role]} token")
+        return i
+
+    # -- persistence ---------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """JSON text: {"format", "itos", "counts", "specials"}."""
+        data = {
+            "format": _FORMAT,
+            "itos": self.itos,
+            "counts": self.counts,
+            "specials": list(self.specials),
+        }
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Vocab:
+        """The inverse of `to_json`; ValueError naming what is wrong for bad input."""
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, TypeError) as e:
+            raise ValueError(f"not a Vocab JSON document: {e}") from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise ValueError(f"not a Vocab JSON document (expected format {_FORMAT!r})")
+        itos, counts, specials = data.get("itos"), data.get("counts"), data.get("specials")
+        if (
+            not isinstance(itos, list)
+            or not isinstance(counts, list)
+            or len(itos) != len(counts)
+            or not all(isinstance(t, str) for t in itos)
+            or not all(isinstance(c, int) for c in counts)
+            or len(set(itos)) != len(itos)
+        ):
+            raise ValueError("corrupt Vocab JSON: 'itos' and 'counts' must be aligned lists")
+        if not isinstance(specials, list) or itos[: len(specials)] != specials:
+            raise ValueError("corrupt Vocab JSON: 'specials' must be the first entries of 'itos'")
+        vocab = cls.__new__(cls)
+        vocab.specials = tuple(specials)
+        vocab.itos, vocab.counts = itos, counts
+        vocab._index()
+        return vocab
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write `to_json()` atomically (temporary file beside `path`, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.to_json())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Vocab:
+        """Read a file written by `save`; ValueError (naming the file) if it is corrupt."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{path}: not a Vocab file ({e})") from None
+        try:
+            return cls.from_json(text)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
+
+
+def pad_batch(
+    sequences: Sequence[Sequence[int] | np.ndarray], pad_id: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stack id sequences of different lengths, time-major like the RNNs.
+
+    sequences: B sequences of lengths L_b -> (x int64 (T_max, B), lengths int64 (B,)),
+    x[t, b] = sequences[b][t] for t < L_b, else `pad_id`.
+    """
+    lengths = np.asarray([len(s) for s in sequences], dtype=np.int64)
+    t_max = int(lengths.max()) if len(lengths) else 0
+    x = np.full((t_max, len(sequences)), pad_id, dtype=np.int64)
+    for b, seq in enumerate(sequences):
+        x[: lengths[b], b] = np.asarray(seq, dtype=np.int64)
+    return x, lengths
