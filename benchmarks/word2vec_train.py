@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 from benchmarks.harness import Prepared, StepResult
+from nn.data.analogies import ANALOGIES
 
 DESCRIPTION = "word2vec skip-gram NS: one epoch, window 5, dim 100, 5 negatives, 1 worker"
 ENGINES = ("tracegrad", "gensim")
@@ -31,28 +32,8 @@ TOLERANCE = {"grad_probe": 0.05}
 
 SETTINGS = dict(vector_size=100, window=5, min_count=5, sg=1, negative=5, sample=1e-3, seed=0)
 
+
 #: (a, b, c, d): a is to b as c is to d; only questions with all four words in vocab are used
-ANALOGIES = [
-    tuple(q.split())
-    for q in """
-    man woman king queen | man woman father mother | man woman son daughter
-    man woman brother sister | man woman husband wife | man woman boy girl
-    father mother son daughter | father mother brother sister | father mother husband wife
-    king queen father mother | king queen son daughter | king queen brother sister
-    husband wife son daughter | husband wife brother sister | brother sister son daughter
-    he she his her | he she him her | his her man woman | him her man woman
-    son sons daughter daughters | brother brothers sister sisters | king kings man men
-    man men woman women | son sons king kings | father fathers brother brothers
-    day days year years | hand hands eye eyes | city cities tree trees
-    house houses city cities | servant servants son sons | priest priests king kings
-    prince princes king kings | nation nations city cities | word words day days
-    go went come came | give gave take took | see saw go went | eat ate drink drank
-    speak spoke say said | know knew see saw | begin began come came
-    """.replace("\n", "|").split("|")
-    if q.strip()
-]
-
-
 def synthetic_sentences(n_sentences: int = 60_000, vocab: int = 10_000, seed: int = 0):
     """Sentences of 5-30 words drawn from a Zipf law over ``vocab`` words ``w0, w1, …``."""
     rng = np.random.default_rng(seed)

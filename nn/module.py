@@ -216,6 +216,7 @@ class Module:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            os.fchmod(fd, 0o644)  # mkstemp makes 0600; checkpoints are ordinary files
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **self.state_dict())
                 f.flush()

@@ -100,25 +100,31 @@ def _graph(expr: str, assignments: list[str], out: Path, fmt: str, show: str) ->
 
 def _train(args: argparse.Namespace) -> int:
     from viz.train_cli import train_main
+    from viz.train_seq import SEQ_MODELS, train_sequence_model
 
     data = args.data or ("digits" if args.model != "lenet" else "mnist5k")
     out = args.out or Path("runs") / args.model
     try:
-        metrics = train_main(
-            args.model,
-            data,
-            out,
-            epochs=args.epochs,
-            lr=args.lr,
-            batch=args.batch_size,
-            seed=args.seed,
-        )
+        if args.model in SEQ_MODELS:
+            metrics = train_sequence_model(
+                args.model, out, epochs=args.epochs, seed=args.seed, attention=not args.no_attention
+            )
+        else:
+            metrics = train_main(
+                args.model,
+                data,
+                out,
+                epochs=args.epochs,
+                lr=args.lr,
+                batch=args.batch_size,
+                seed=args.seed,
+            )
     except (ValueError, FileNotFoundError) as err:
         print(f"tracegrad train: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    print(json.dumps(metrics, indent=2))
+    print(json.dumps(metrics, indent=2, ensure_ascii=False))
     print(f"wrote {out}")
     return 0
 
@@ -136,8 +142,21 @@ def main(argv: list[str] | None = None) -> int:
     graph.add_argument("--out", type=Path, default=Path("graph.svg"), help=".svg .png .dot .html")
     graph.add_argument("--fmt", default=".4g", help="number format (default .4g)")
     graph.add_argument("--show", choices=("both", "forward", "backward"), default="both")
-    train = sub.add_parser("train", help="train a model on bundled digits")
-    train.add_argument("model", choices=("mlp", "lenet", "autoencoder"))
+    train = sub.add_parser("train", help="train a model on bundled data")
+    train.add_argument(
+        "model",
+        choices=(
+            "mlp",
+            "lenet",
+            "autoencoder",
+            "lstm-poems",
+            "seq2seq-dates",
+            "seq2seq-poems",
+            "seq2seq-kjv",
+            "word2vec",
+        ),
+    )
+    train.add_argument("--no-attention", action="store_true", help="Seq2Seq without attention")
     train.add_argument("--data", choices=("digits", "mnist5k", "mnist"), default=None)
     train.add_argument("--epochs", type=int, default=None, help="default: the model's recipe")
     train.add_argument("--lr", type=float, default=None, help="Adam's learning rate")

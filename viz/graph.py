@@ -67,6 +67,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; a written picture is for everyone
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
