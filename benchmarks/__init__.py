@@ -24,6 +24,8 @@ ORDER = (
     "lenet_epoch",
     "lstm_step",
     "skipgram_step",
+    "seq2seq_step",
+    "word2vec_train",
 )
 
 #: the workloads whose module exists (a workload module is one file: adding it is enough)

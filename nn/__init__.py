@@ -1,6 +1,7 @@
 """Modules, layers, models and optimizers on top of `autograd`, with PyTorch's names and
 parameter layouts so state dicts map 1:1 onto PyTorch modules of the same name."""
 
+from nn.charlm import CharLSTM
 from nn.init import manual_seed
 from nn.layers import (
     AvgPool2d,
@@ -18,6 +19,7 @@ from nn.layers import (
 from nn.models import MLP, Autoencoder, LeNet5
 from nn.module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell
+from nn.seq2seq import BahdanauAttention, Seq2Seq
 
 __all__ = [
     "GRU",
@@ -26,6 +28,8 @@ __all__ = [
     "RNN",
     "Autoencoder",
     "AvgPool2d",
+    "BahdanauAttention",
+    "CharLSTM",
     "Conv2d",
     "Dropout",
     "Embedding",
@@ -41,6 +45,7 @@ __all__ = [
     "ModuleList",
     "Parameter",
     "ReLU",
+    "Seq2Seq",
     "Sequential",
     "Sigmoid",
     "Tanh",
