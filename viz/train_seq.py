@@ -40,6 +40,14 @@ def _checkpointer(model: nn.Module, out: Path, title: str) -> Callable:
     return on_epoch
 
 
+def _limit(train: list, test: list, limit: int | None) -> tuple[list, list]:
+    """At most ``limit`` training items and a tenth as many (at least 10) held-out ones:
+    quick runs for tests and smoke checks."""
+    if limit is None:
+        return train, test
+    return train[:limit], test[: max(10, limit // 10)]
+
+
 def _split(items: list, test_fraction: float, seed: int) -> tuple[list, list]:
     order = np.random.default_rng(seed).permutation(len(items))
     cut = round(len(items) * (1 - test_fraction))
@@ -52,12 +60,15 @@ def poem_text(poem: list[str]) -> str:
     return f"{poem[0]}，{poem[1]}。{poem[2]}，{poem[3]}。"
 
 
-def lstm_poems(out: Path, *, epochs: int, seed: int, progress: bool) -> dict:
+def lstm_poems(
+    out: Path, *, epochs: int, seed: int, progress: bool, limit: int | None = None
+) -> dict:
     """Train the char-LSTM on 95 % of the quatrains; held-out perplexity and samples."""
     poems = corpora.load_tang_quatrains()
     train, test = _split(poems, 0.05, seed)
-    vocab = Vocab.build([poem_text(p) for p in train], min_count=2)
-    encode = lambda p: vocab.encode(poem_text(p), add_sos=True, add_eos=True)  # noqa: E731
+    train, test = _limit(train, test, limit)
+    vocab = Vocab.build([list(poem_text(p)) for p in train], min_count=2)
+    encode = lambda p: vocab.encode(list(poem_text(p)), add_sos=True, add_eos=True)  # noqa: E731
     nn.manual_seed(seed)
     model = CharLSTM(len(vocab), 128, 384)
     history = train_charlm(
@@ -113,7 +124,9 @@ def _seq2seq_run(
     max_len: int,
     min_count: int = 1,
     n_eval: int = 500,
+    limit: int | None = None,
 ) -> dict:
+    train_text, test_text = _limit(train_text, test_text, limit)
     src_vocab = Vocab.build([tokenize(s) for s, _ in train_text], min_count=min_count)
     tgt_vocab = Vocab.build([tokenize(t) for _, t in train_text], min_count=min_count)
     enc = lambda text: [(tokenize(s), tokenize(t)) for s, t in text]  # noqa: E731
@@ -173,7 +186,9 @@ def _seq2seq_run(
     }
 
 
-def seq2seq_dates(out: Path, *, epochs: int, seed: int, attention: bool, progress: bool) -> dict:
+def seq2seq_dates(
+    out: Path, *, epochs: int, seed: int, attention: bool, progress: bool, limit: int | None = None
+) -> dict:
     """Dates in many formats → ISO; exact match on held-out dates."""
     train, test = dates.split_dates(20000, 1000, seed=seed)
     return _seq2seq_run(
@@ -192,10 +207,13 @@ def seq2seq_dates(out: Path, *, epochs: int, seed: int, attention: bool, progres
         gamma=0.8,
         max_len=12,
         n_eval=1000,
+        limit=limit,
     )
 
 
-def seq2seq_poems(out: Path, *, epochs: int, seed: int, attention: bool, progress: bool) -> dict:
+def seq2seq_poems(
+    out: Path, *, epochs: int, seed: int, attention: bool, progress: bool, limit: int | None = None
+) -> dict:
     """First line of a quatrain → its second line (characters)."""
     poems = corpora.load_tang_quatrains()
     train, test = _split(poems, 0.05, seed)
@@ -215,10 +233,13 @@ def seq2seq_poems(out: Path, *, epochs: int, seed: int, attention: bool, progres
         gamma=0.85,
         max_len=8,
         min_count=2,
+        limit=limit,
     )
 
 
-def seq2seq_kjv(out: Path, *, epochs: int, seed: int, attention: bool, progress: bool) -> dict:
+def seq2seq_kjv(
+    out: Path, *, epochs: int, seed: int, attention: bool, progress: bool, limit: int | None = None
+) -> dict:
     """King James → World English verses, word level, verses up to 30 words."""
     pairs = [
         (k, w)
@@ -243,6 +264,7 @@ def seq2seq_kjv(out: Path, *, epochs: int, seed: int, attention: bool, progress:
         max_len=40,
         min_count=3,
         n_eval=300,
+        limit=limit,
     )
 
 
@@ -258,12 +280,14 @@ THEMES = {
 }
 
 
-def word2vec(out: Path, *, epochs: int, seed: int, progress: bool) -> dict:
+def word2vec(
+    out: Path, *, epochs: int, seed: int, progress: bool, limit: int | None = None
+) -> dict:
     """Skip-gram with negative sampling on the bundled Bible part; neighbours, analogies,
     and a 2-D PCA projection of common words."""
     from nn.data.analogies import ANALOGIES
 
-    sentences = corpora.load_bible_sentences()
+    sentences = corpora.load_bible_sentences()[:limit]
     start = time.perf_counter()
     model = Word2Vec.train(
         sentences,
@@ -311,8 +335,11 @@ def train_sequence_model(
     seed: int = 0,
     attention: bool = True,
     progress: bool = True,
+    limit: int | None = None,
 ) -> dict:
-    """Run ``tracegrad train NAME`` for a sequence model; returns and writes the metrics."""
+    """Run ``tracegrad train NAME`` for a sequence model; returns and writes the metrics.
+
+    ``limit`` caps the training examples (sentences for word2vec) for a quick run."""
     defaults = {
         "lstm-poems": 12,
         "seq2seq-dates": 8,
@@ -326,16 +353,18 @@ def train_sequence_model(
     epochs = epochs or defaults[name]
     start = time.perf_counter()
     if name == "lstm-poems":
-        metrics = lstm_poems(out, epochs=epochs, seed=seed, progress=progress)
+        metrics = lstm_poems(out, epochs=epochs, seed=seed, progress=progress, limit=limit)
     elif name == "word2vec":
-        metrics = word2vec(out, epochs=epochs, seed=seed, progress=progress)
+        metrics = word2vec(out, epochs=epochs, seed=seed, progress=progress, limit=limit)
     else:
         run = {
             "seq2seq-dates": seq2seq_dates,
             "seq2seq-poems": seq2seq_poems,
             "seq2seq-kjv": seq2seq_kjv,
         }[name]
-        metrics = run(out, epochs=epochs, seed=seed, attention=attention, progress=progress)
+        metrics = run(
+            out, epochs=epochs, seed=seed, attention=attention, progress=progress, limit=limit
+        )
     metrics.update(model=name, epochs=epochs, seconds=round(time.perf_counter() - start, 1))
     samples = metrics.get("samples")
     if samples:

@@ -1,0 +1,48 @@
+"""``tracegrad train`` for the sequence models, on a few hundred examples (quick runs that
+check every output is written; the models' learning is tested in tests/nn)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from viz.train_seq import train_sequence_model
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("seq2seq-dates", {"held-out exact match", "samples"}),
+        ("seq2seq-poems", {"held-out token accuracy", "samples"}),
+        ("lstm-poems", {"held-out perplexity", "samples"}),
+        ("word2vec", {"analogy accuracy", "most similar", "words/s"}),
+    ],
+)
+def test_quick_run_writes_metrics_checkpoint_and_pictures(tmp_path, name, expected):
+    out = tmp_path / name
+    metrics = train_sequence_model(name, out, epochs=1, limit=300, progress=False)
+    assert expected <= set(metrics)
+    written = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert written["model"] == name
+    assert (out / "model.npz").stat().st_size > 0
+    if name.startswith("seq2seq"):
+        assert (out / "attention_0.png").read_bytes()[:4] == b"\x89PNG"
+        assert 0.0 <= metrics["held-out exact match"] <= 1.0
+    if name == "lstm-poems":
+        assert metrics["held-out perplexity"] > 1.0
+    if name == "word2vec":
+        assert (out / "projection.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_without_attention_there_is_no_heatmap(tmp_path):
+    metrics = train_sequence_model(
+        "seq2seq-dates", tmp_path, epochs=1, limit=200, attention=False, progress=False
+    )
+    assert metrics["attention"] is False
+    assert not list(tmp_path.glob("attention_*.png"))
+
+
+def test_unknown_sequence_model_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown sequence model 'gpt'"):
+        train_sequence_model("gpt", tmp_path, epochs=1)
