@@ -16,6 +16,40 @@ import numpy as np
 from autograd import Tensor, name_scope
 
 
+def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> Path:
+    """Write ``arrays`` to ``path`` as .npz atomically (temporary file, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; checkpoints are ordinary files
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_npz(path: str | os.PathLike[str], who: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz checkpoint, never unpickling; a truncated or foreign file gives
+    a ValueError naming ``who`` and the file."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+        raise ValueError(
+            f"{who}: {path} is not a readable tracegrad checkpoint (truncated or foreign "
+            f"file): {err}"
+        ) from err
+
+
 class Parameter(Tensor):
     """A Tensor that is a module's trainable weight: it always requires grad."""
 
@@ -212,35 +246,11 @@ class Module:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the state dict to ``path`` (.npz), atomically: a crash leaves the old file."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o644)  # mkstemp makes 0600; checkpoints are ordinary files
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.state_dict())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_npz(path, self.state_dict())
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
         """Read a checkpoint written by ``save`` (never unpickles) into this module."""
-        path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                state = {k: f[k] for k in f.files}
-        except FileNotFoundError:
-            raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-            raise ValueError(
-                f"{type(self).__name__}.load: {path} is not a readable tracegrad checkpoint "
-                f"(truncated or foreign file): {err}"
-            ) from err
-        return self.load_state_dict(state, strict=strict)
+        return self.load_state_dict(read_npz(path, f"{type(self).__name__}.load"), strict=strict)
 
     # -- printing ----------------------------------------------------------------------
     def extra_repr(self) -> str:

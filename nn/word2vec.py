@@ -29,7 +29,7 @@ from autograd.kernels.word2vec import word2vec_train_epoch
 from nn import init
 from nn.data.text import Vocab
 from nn.layers import Embedding
-from nn.module import Module
+from nn.module import Module, read_npz, write_npz
 
 
 class _TrainOrMode:
@@ -287,16 +287,15 @@ class Word2Vec(Module):
         )
         if self.vocab is not None:
             state["vocab_json"] = np.array(self.vocab.to_json())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as f:
-            np.savez(f, **state)
-        return path
+        return write_npz(path, state)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Word2Vec:  # type: ignore[override]
-        """A model read back from `save` (never unpickles)."""
-        with np.load(Path(path), allow_pickle=False) as f:
-            files = {k: f[k] for k in f.files}
+        """A model read back from `save` (never unpickles); a truncated or foreign file gives
+        a ValueError naming it."""
+        files = read_npz(path, "Word2Vec.load")
+        if "config" not in files:
+            raise ValueError(f"Word2Vec.load: {path} holds no word2vec settings ('config')")
         v, d, sg, negative = (int(x) for x in files.pop("config"))
         vocab_json = files.pop("vocab_json", None)
         model = cls(v, d, sg=sg, negative=negative)

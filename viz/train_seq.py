@@ -342,7 +342,7 @@ def train_sequence_model(
     ``limit`` caps the training examples (sentences for word2vec) for a quick run."""
     defaults = {
         "lstm-poems": 12,
-        "seq2seq-dates": 8,
+        "seq2seq-dates": 4,
         "seq2seq-poems": 10,
         "seq2seq-kjv": 4,
         "word2vec": 5,

@@ -207,3 +207,11 @@ def test_seq2seq_learns_reversal():
     assert tokens == list(digits[::-1])
     assert att.shape == (5, 5)
     np.testing.assert_array_equal(att.argmax(axis=1), [4, 3, 2, 1, 0])
+
+
+def test_corrupt_checkpoint_gives_a_clear_error(tmp_path):
+    model = Seq2Seq(7, 7, 4, 5)
+    path = model.save(tmp_path / "s2s.npz")
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match=r"Seq2Seq\.load: .*\(truncated or foreign"):
+        Seq2Seq(7, 7, 4, 5).load(path)

@@ -139,3 +139,15 @@ def test_word2vec_save_load_round_trip(tmp_path):
     assert (back.sg, back.negative, back.vector_size) == (0, 5, 8)
     np.testing.assert_array_equal(back.vector("t2w3"), m.vector("t2w3"))
     assert back.most_similar("t1w1", 3) == m.most_similar("t1w1", 3)
+
+
+def test_corrupt_or_foreign_checkpoint_gives_a_clear_error(tmp_path):
+    model = Word2Vec.train([["a", "b", "c"]] * 20, vector_size=4, min_count=1, epochs=1)
+    path = model.save(tmp_path / "w2v.npz")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError, match="truncated or foreign"):
+        Word2Vec.load(path)
+    other = tmp_path / "other.npz"
+    np.savez(other, x=np.zeros(3))
+    with pytest.raises(ValueError, match="no word2vec settings"):
+        Word2Vec.load(other)
