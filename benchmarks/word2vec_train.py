@@ -57,19 +57,19 @@ def corpus() -> tuple[list[list[str]], str]:
     return load_bible_sentences(), "World English Bible"
 
 
-def _tracegrad(sentences):
+def _tracegrad(sentences, seed: int = 0):
     from nn.word2vec import Word2Vec
 
-    s = dict(SETTINGS)
+    s = dict(SETTINGS, seed=seed)
     model = Word2Vec.train(sentences, epochs=0, **s)  # vocabulary and initial vectors only
     fit = dict(window=s["window"], sample=s["sample"], seed=s["seed"])
     return lambda epochs: model.fit(sentences, epochs=epochs, **fit).words_trained, model
 
 
-def _gensim(sentences):
+def _gensim(sentences, seed: int = 0):
     from gensim.models import Word2Vec
 
-    model = Word2Vec(workers=1, hs=0, **SETTINGS)
+    model = Word2Vec(workers=1, hs=0, **dict(SETTINGS, seed=seed))
     model.build_vocab(sentences)
 
     def run(epochs: int) -> int:
@@ -102,10 +102,12 @@ def setup(engine: str) -> Prepared:
     return prepared
 
 
-def analogy_accuracy(engine: str, sentences, epochs: int = 5) -> tuple[float, int, float]:
+def analogy_accuracy(
+    engine: str, sentences, epochs: int = 5, seed: int = 0
+) -> tuple[float, int, float]:
     """Train ``epochs`` epochs; return (analogy accuracy, questions used, words/s)."""
     builders = {"tracegrad": _tracegrad, "gensim": _gensim}
-    run, model = builders[engine](sentences)
+    run, model = builders[engine](sentences, seed)
     start = time.perf_counter()
     run(epochs)
     rate = sum(len(s) for s in sentences) * epochs / (time.perf_counter() - start)
@@ -120,12 +122,36 @@ def analogy_accuracy(engine: str, sentences, epochs: int = 5) -> tuple[float, in
     return (float(np.mean(hits)) if used else 0.0), len(used), rate
 
 
-def main() -> None:
-    sentences, name = corpus()
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks.word2vec_train [--full] [--seeds N]``: analogy accuracy and
+    words/s of both engines on the same text and settings, per seed and on average."""
+    import argparse
+    import statistics
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--full", action="store_true", help="the whole WEB (fetch bible)")
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.full:
+        from nn.data.corpora import load_bible_full_sentences
+
+        sentences, name = load_bible_full_sentences(), "World English Bible (whole)"
+    else:
+        sentences, name = corpus()
     print(f"corpus: {name}, {sum(len(s) for s in sentences):,} words; settings {SETTINGS}")
-    for engine in ENGINES:
-        acc, n, rate = analogy_accuracy(engine, sentences)
-        print(f"{engine:>10}: analogy accuracy {acc:.3f} on {n} questions, {rate:,.0f} words/s")
+    results: dict[str, list[tuple[float, int, float]]] = {e: [] for e in ENGINES}
+    for seed in range(args.seeds):
+        for engine in ENGINES:
+            acc, n, rate = analogy_accuracy(engine, sentences, seed=seed)
+            results[engine].append((acc, n, rate))
+            print(
+                f"seed {seed} {engine:>10}: analogy accuracy {acc:.3f} on {n} questions, "
+                f"{rate:,.0f} words/s"
+            )
+    for engine, rows in results.items():
+        acc = statistics.mean(r[0] for r in rows)
+        rate = statistics.median(r[2] for r in rows)
+        print(f"mean {engine:>10}: analogy accuracy {acc:.3f}, median {rate:,.0f} words/s")
 
 
 if __name__ == "__main__":

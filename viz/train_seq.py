@@ -92,6 +92,7 @@ def lstm_poems(
     vocab.save(out / "vocab.json")
     return {
         "held-out perplexity": history["held-out perplexity"][-1],
+        "history": history,
         "vocab": len(vocab),
         "train poems": len(train),
         "held-out poems": len(test),
@@ -182,6 +183,7 @@ def _seq2seq_run(
         "held-out pairs scored": len(test),
         "attention": attention,
         "final train loss": history["train loss"][-1],
+        "history": history,
         "samples": samples,
     }
 
