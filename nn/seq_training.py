@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # text bars everywhere; tqdm.auto wants ipywidgets
 
 import autograd.functional as F
 from nn.data.text import pad_batch

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # text bars everywhere; tqdm.auto wants ipywidgets
 
 import autograd.functional as F
 from autograd import Tensor, no_grad

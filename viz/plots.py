@@ -7,6 +7,7 @@ no pyplot state is touched and nothing needs a display; `path=` saves a PNG or S
 from __future__ import annotations
 
 import importlib.util
+from io import BytesIO
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +49,18 @@ _CJK_FAMILIES = (
 )
 
 _DPI = 150
+
+
+class PlotFigure(Figure):
+    """A matplotlib Figure that shows itself in Jupyter (as PNG) without pyplot or
+    ``%matplotlib inline``: viz never touches pyplot's global state."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = BytesIO()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
+            self.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        return buffer.getvalue()
 
 
 # A pip-installed Noto Sans CJK TC (traditional characters, SIL OFL 1.1) shipped as a
@@ -141,7 +154,7 @@ def plot_curves(
         (keys, label) for keys, label in ((loss_keys, "loss"), (acc_keys, "accuracy")) if keys
     ]
 
-    fig = Figure(figsize=(4.6 * len(panels), 3.4), layout="constrained")
+    fig = PlotFigure(figsize=(4.6 * len(panels), 3.4), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (keys, ylabel) in zip(axes, panels):
         for i, key in enumerate(keys):
@@ -197,7 +210,7 @@ def plot_filters(
     w = w[:n]
 
     rows, cols = _grid(n)
-    fig = Figure(figsize=(0.9 * cols + 0.6, 0.9 * rows + 0.8), layout="constrained")
+    fig = PlotFigure(figsize=(0.9 * cols + 0.6, 0.9 * rows + 0.8), layout="constrained")
     axes = _panel_axes(fig, n)
     if c == 3:
         # (n, 3, kh, kw) -> (n, kh, kw, 3), each filter stretched to [0, 1] on its own.
@@ -256,7 +269,7 @@ def plot_feature_maps(
     extra = image is not None
 
     rows, cols = _grid(n + extra)
-    fig = Figure(figsize=(1.3 * cols + 0.4, 1.35 * rows + 0.6), layout="constrained")
+    fig = PlotFigure(figsize=(1.3 * cols + 0.4, 1.35 * rows + 0.6), layout="constrained")
     axes = _panel_axes(fig, n + extra)
     if image is not None:
         axes[0].imshow(image, cmap="gray", interpolation="nearest")
@@ -302,7 +315,7 @@ def plot_attention(
         raise ValueError(f"target has {len(target)} tokens but weights have T_out = {t_out} rows")
 
     cell = 0.42 if max(t_in, t_out) <= 12 else max(0.12, 6.0 / max(t_in, t_out))
-    fig = Figure(figsize=(cell * t_in + 2.2, cell * t_out + 1.4), layout="constrained")
+    fig = PlotFigure(figsize=(cell * t_in + 2.2, cell * t_out + 1.4), layout="constrained")
     ax = fig.add_subplot()
     im = ax.imshow(a, cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest")
     cbar = fig.colorbar(im, ax=ax, fraction=0.05, pad=0.03)
@@ -396,7 +409,7 @@ def plot_embeddings(
 
     xy, ratio = _pca(x)
     strong = np.array([w in marked for w in words], dtype=bool)
-    fig = Figure(figsize=(5.6, 4.6), layout="constrained")
+    fig = PlotFigure(figsize=(5.6, 4.6), layout="constrained")
     ax = fig.add_subplot()
     ax.scatter(*xy[~strong].T, s=14, color=_INK, alpha=0.55, linewidths=0)
     if strong.any():
@@ -444,7 +457,7 @@ def plot_reconstructions(
             f"{np.shape(originals)} and {np.shape(reconstructions)}"
         )
     n = a.shape[0]
-    fig = Figure(figsize=(1.1 * n + 1.2, 2.6))
+    fig = PlotFigure(figsize=(1.1 * n + 1.2, 2.6))
     axes = fig.subplots(2, n, squeeze=False)
     for row, (images, label) in enumerate(((a, "original"), (b, "reconstructed"))):
         for k in range(n):
