@@ -7,11 +7,11 @@ no pyplot state is touched and nothing needs a display; `path=` saves a PNG or S
 from __future__ import annotations
 
 import importlib.util
-from io import BytesIO
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np

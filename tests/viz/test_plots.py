@@ -51,6 +51,7 @@ def test_plots_module_imports_only_numpy_matplotlib_and_stdlib():
         "functools",
         "pathlib",
         "importlib",
+        "io",
     } | {
         "numpy",
         "matplotlib",
