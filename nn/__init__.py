@@ -20,6 +20,7 @@ from nn.models import MLP, Autoencoder, LeNet5
 from nn.module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell
 from nn.seq2seq import BahdanauAttention, Seq2Seq
+from nn.word2vec import Word2Vec
 
 __all__ = [
     "GRU",
@@ -49,5 +50,6 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Tanh",
+    "Word2Vec",
     "manual_seed",
 ]

@@ -32,7 +32,7 @@ class NllLoss(Function):
         picked = np.take_along_axis(lp, safe[..., None], axis=-1)[..., 0]
         losses = np.where(valid, -picked, 0)
         ctx.valid, ctx.safe, ctx.reduction, ctx.in_shape = valid, safe, reduction, logp.shape
-        ctx.count = valid.sum()
+        ctx.count = lp.dtype.type(valid.sum())  # in the input's dtype: float32 stays float32
         if reduction == "none":
             return losses
         total = losses.sum()

@@ -154,3 +154,12 @@ def test_dropout_is_reproducible_with_a_seeded_generator():
     a = F.dropout(x, 0.5, rng=np.random.default_rng(3))
     b = F.dropout(x, 0.5, rng=np.random.default_rng(3))
     np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_cross_entropy_keeps_float32():
+    """Regression: the mean divided by an int64 count promoted the loss to float64."""
+    x = Tensor(np.random.default_rng(0).random((4, 3)).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, 1, 2, 0]))
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32
