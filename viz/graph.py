@@ -97,6 +97,7 @@ def draw_graph(
     explode: Tensor | bool | None = None,
     mode: str = "auto",
     renderer: str | None = None,
+    grad_range: tuple[float, float] | None = None,
 ) -> Graph:
     """Draw the graph that produced ``root`` (a Tensor, or several), inputs on the left.
 
@@ -109,6 +110,8 @@ def draw_graph(
     - ``explode=t`` (or ``True`` for the root) draws the single op producing ``t`` element
       by element as a scalar graph, to show e.g. why ``dW = xᵀ·dY``.
 
+    ``grad_range=(low, high)`` fixes the colour scale of gradient norms (rounded out to
+    decades) so two pictures, e.g. an RNN's and an LSTM's, can be compared by colour.
     ``fmt`` is the number format, ``show`` one of "both", "forward", "backward",
     ``mode`` forces "scalar" or "tensor" drawing. Draw before ``backward()`` and the
     picture says that no gradients exist yet.
@@ -134,7 +137,20 @@ def draw_graph(
             )
         dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=rankdir).dot()
     else:
-        dot = TensorDot(snap, fmt=fmt, show=show, rankdir=rankdir, depth=depth, fold=fold).dot()
+        if grad_range is not None and not (0 < grad_range[0] < grad_range[1]):
+            raise ValueError(
+                f"viz.draw_graph: grad_range must be (low, high) with 0 < low < high, got "
+                f"{grad_range!r}"
+            )
+        dot = TensorDot(
+            snap,
+            fmt=fmt,
+            show=show,
+            rankdir=rankdir,
+            depth=depth,
+            fold=fold,
+            grad_range=grad_range,
+        ).dot()
     return Graph(dot, snap, renderer=renderer)
 
 

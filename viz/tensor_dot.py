@@ -60,6 +60,7 @@ class TensorDot:
         rankdir: str = "LR",
         depth: int | None = None,
         fold: bool = True,
+        grad_range: tuple[float, float] | None = None,
     ):
         self.snap, self.fmt, self.show, self.rankdir = snap, fmt, show, rankdir
         self.layout = plan(snap, depth=depth, fold=fold)
@@ -67,6 +68,8 @@ class TensorDot:
         self.wires = self._wires()
         self.hidden = self._shared_leaves()
         norms = [v for w in self.wires.values() for v in w.norms if v > 0 and math.isfinite(v)]
+        if grad_range is not None:
+            norms = list(grad_range)  # a fixed scale, shared between pictures
         self.lo = math.floor(math.log10(min(norms))) if norms else 0
         self.hi = max(math.ceil(math.log10(max(norms))), self.lo + 1) if norms else 1
 
@@ -197,7 +200,8 @@ class TensorDot:
         """Position of a gradient norm on the graph's log scale, 0 (smallest) to 1."""
         if norm <= 0:
             return 0.0
-        return (math.log10(norm) - self.lo) / (self.hi - self.lo)
+        level = (math.log10(norm) - self.lo) / (self.hi - self.lo)
+        return min(max(level, 0.0), 1.0)  # outside a fixed grad_range: the end colours
 
     def wire_stmt(self, key: tuple[Unit, Unit], w: Wire) -> str:
         """The DOT statement for one wire."""

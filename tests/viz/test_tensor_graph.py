@@ -413,3 +413,20 @@ def test_drawing_never_writes_gradients(float64, backward):
     draw_graph([t["loss"], t["h"]])
     _same(before, ts)
     assert all(np.array_equal(d, x.data) for d, x in zip(data, ts))
+
+
+def test_grad_range_fixes_the_colour_scale_for_comparisons():
+    import re
+
+    a = Tensor(np.ones((2, 2)), requires_grad=True, name="a")
+    y = (a * 1e-3).sum()
+    y.backward()
+    own = draw_graph(y).dot
+    fixed = draw_graph(y, grad_range=(1e-16, 10.0)).dot
+    assert "≤ 1e-16" in fixed
+    assert "≥ 1e1" in fixed
+    assert "≤ 1e-16" not in own
+    widths = lambda dot: sorted(float(w) for w in re.findall(r"penwidth=([0-9.]+)", dot))  # noqa: E731
+    assert widths(fixed) != widths(own)
+    with pytest.raises(ValueError, match="grad_range"):
+        draw_graph(y, grad_range=(1.0, 0.1))
