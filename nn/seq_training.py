@@ -13,6 +13,7 @@ import numpy as np
 from tqdm.std import tqdm  # text bars everywhere; tqdm.auto wants ipywidgets
 
 import autograd.functional as F
+from autograd import Tensor
 from nn.data.text import pad_batch
 from nn.module import Module
 from nn.optim import Adam
@@ -37,16 +38,53 @@ def pair_batches(
         yield src, tgt
 
 
-def _epoch(step: Callable[[Any], float], batches: list, desc: str, progress: bool) -> float:
-    total, count = 0.0, 0
-    bar = tqdm(batches, desc=desc, disable=not progress, leave=True)
-    for batch in bar:
-        loss = step(batch)
-        if not math.isfinite(loss):
-            raise FloatingPointError(f"{desc}: the loss became {loss}")
-        total, count = total + loss, count + 1
-        bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
-    return total / max(count, 1)
+def _train(
+    model: Module,
+    loss_of: Callable[[Any], Tensor],
+    batches: Callable[[np.random.Generator], Iterator[Any]],
+    *,
+    epochs: int,
+    lr: float,
+    gamma: float,
+    clip: float,
+    seed: int,
+    evaluate: Callable[[Module], dict[str, float]] | None,
+    on_epoch: OnEpoch | None,
+    progress: bool,
+) -> dict[str, list[float]]:
+    """The loop both trainers share: per epoch, Adam steps with gradient-norm clipping over
+    ``batches(rng)``, the mean loss recorded, lr × ``gamma``, then ``evaluate`` (eval mode)
+    and ``on_epoch``."""
+    rng = np.random.default_rng(seed)
+    opt = Adam(model.parameters(), lr=lr)
+    params = list(model.parameters())
+    history: dict[str, list[float]] = {}
+    for epoch in range(1, epochs + 1):
+        model.train()
+        desc = f"epoch {epoch}/{epochs}"
+        total, count = 0.0, 0
+        bar = tqdm(list(batches(rng)), desc=desc, disable=not progress, leave=True)
+        for batch in bar:
+            loss = loss_of(batch)
+            opt.zero_grad()
+            loss.backward()
+            clip_grad_norm_(params, clip)
+            opt.step()
+            value = float(loss.data)
+            if not math.isfinite(value):
+                raise FloatingPointError(f"{desc}: the loss became {value}")
+            total, count = total + value, count + 1
+            bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+        history.setdefault("train loss", []).append(total / max(count, 1))
+        for group in opt.param_groups:
+            group["lr"] *= gamma
+        if evaluate is not None:
+            model.eval()
+            for k, v in evaluate(model).items():
+                history.setdefault(k, []).append(v)
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    return history
 
 
 def train_seq2seq(
@@ -68,34 +106,19 @@ def train_seq2seq(
     ``evaluate(model)`` (optional) is called after each epoch and its values are recorded
     (e.g. {"test exact": 0.97}); the learning rate is multiplied by ``gamma`` per epoch.
     """
-    rng = np.random.default_rng(seed)
-    opt = Adam(model.parameters(), lr=lr)
-    params = list(model.parameters())
-    history: dict[str, list[float]] = {}
-
-    def step(batch: tuple[np.ndarray, np.ndarray]) -> float:
-        src, tgt = batch
-        loss = model.loss(src, tgt)
-        opt.zero_grad()
-        loss.backward()
-        clip_grad_norm_(params, clip)
-        opt.step()
-        return float(loss.data)
-
-    for epoch in range(1, epochs + 1):
-        model.train()
-        batches = list(pair_batches(train_pairs, batch_size, model.pad_id, rng))
-        loss = _epoch(step, batches, f"epoch {epoch}/{epochs}", progress)
-        history.setdefault("train loss", []).append(loss)
-        for group in opt.param_groups:
-            group["lr"] *= gamma
-        if evaluate is not None:
-            model.eval()
-            for k, v in evaluate(model).items():
-                history.setdefault(k, []).append(v)
-        if on_epoch is not None:
-            on_epoch(epoch, history)
-    return history
+    return _train(
+        model,
+        lambda batch: model.loss(*batch),
+        lambda rng: pair_batches(train_pairs, batch_size, model.pad_id, rng),
+        epochs=epochs,
+        lr=lr,
+        gamma=gamma,
+        clip=clip,
+        seed=seed,
+        evaluate=evaluate,
+        on_epoch=on_epoch,
+        progress=progress,
+    )
 
 
 def exact_match(
@@ -142,35 +165,27 @@ def train_charlm(
 ) -> dict[str, list[float]]:
     """Train a `nn.CharLSTM` on id sequences (each sos … eos); returns the history with
     train loss and, given ``held_out``, its perplexity per epoch."""
-    rng = np.random.default_rng(seed)
-    opt = Adam(model.parameters(), lr=lr)
-    params = list(model.parameters())
-    history: dict[str, list[float]] = {}
 
-    def step(batch: tuple[np.ndarray, np.ndarray]) -> float:
+    def loss_of(batch: tuple[np.ndarray, np.ndarray]) -> Tensor:
         x, y = batch
         logits, _ = model(x)
-        loss = F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=pad_id
-        )
-        opt.zero_grad()
-        loss.backward()
-        clip_grad_norm_(params, clip)
-        opt.step()
-        return float(loss.data)
+        flat = logits.reshape(-1, logits.shape[-1])
+        return F.cross_entropy(flat, y.reshape(-1), ignore_index=pad_id)
 
-    for epoch in range(1, epochs + 1):
-        model.train()
-        batches = list(lm_batches(sequences, batch_size, pad_id, rng))
-        history.setdefault("train loss", []).append(
-            _epoch(step, batches, f"epoch {epoch}/{epochs}", progress)
-        )
-        for group in opt.param_groups:
-            group["lr"] *= gamma
-        if held_out is not None:
-            model.eval()
-            ppl = model.perplexity(lm_batches(held_out, 256, pad_id), pad_id=pad_id)
-            history.setdefault("held-out perplexity", []).append(ppl)
-        if on_epoch is not None:
-            on_epoch(epoch, history)
-    return history
+    def perplexity(m: Module) -> dict[str, float]:
+        ppl = m.perplexity(lm_batches(held_out, 256, pad_id), pad_id=pad_id)
+        return {"held-out perplexity": ppl}
+
+    return _train(
+        model,
+        loss_of,
+        lambda rng: lm_batches(sequences, batch_size, pad_id, rng),
+        epochs=epochs,
+        lr=lr,
+        gamma=gamma,
+        clip=clip,
+        seed=seed,
+        evaluate=perplexity if held_out is not None else None,
+        on_epoch=on_epoch,
+        progress=progress,
+    )

@@ -109,10 +109,10 @@ def _char_pairs(pairs: list[tuple[str, str]], src_vocab: Vocab, tgt_vocab: Vocab
 
 def _seq2seq_run(
     out: Path,
-    title: str,
     train_text: list[tuple[str, str]],
     test_text: list[tuple[str, str]],
     *,
+    title: str,
     tokenize: Callable[[str], list[str]],
     join: str,
     epochs: int,
@@ -188,86 +188,67 @@ def _seq2seq_run(
     }
 
 
-def seq2seq_dates(
-    out: Path, *, epochs: int, seed: int, attention: bool, progress: bool, limit: int | None = None
-) -> dict:
-    """Dates in many formats → ISO; exact match on held-out dates."""
-    train, test = dates.split_dates(20000, 1000, seed=seed)
-    return _seq2seq_run(
-        out,
-        "dates → ISO",
-        train,
-        test,
-        tokenize=list,
-        join="",
-        epochs=epochs,
-        seed=seed,
-        attention=attention,
-        progress=progress,
-        size=(32, 128),
-        lr=3e-3,
-        gamma=0.8,
-        max_len=12,
-        n_eval=1000,
-        limit=limit,
-    )
+def _dates_data(seed: int) -> tuple[list, list]:
+    return dates.split_dates(20000, 1000, seed=seed)
 
 
-def seq2seq_poems(
-    out: Path, *, epochs: int, seed: int, attention: bool, progress: bool, limit: int | None = None
-) -> dict:
-    """First line of a quatrain → its second line (characters)."""
-    poems = corpora.load_tang_quatrains()
-    train, test = _split(poems, 0.05, seed)
-    return _seq2seq_run(
-        out,
-        "first line → second line",
-        [(p[0], p[1]) for p in train],
-        [(p[0], p[1]) for p in test],
-        tokenize=list,
-        join="",
-        epochs=epochs,
-        seed=seed,
-        attention=attention,
-        progress=progress,
-        size=(128, 256),
-        lr=3e-3,
-        gamma=0.85,
-        max_len=8,
-        min_count=2,
-        limit=limit,
-    )
+def _poems_data(seed: int) -> tuple[list, list]:
+    train, test = _split(corpora.load_tang_quatrains(), 0.05, seed)
+    return [(p[0], p[1]) for p in train], [(p[0], p[1]) for p in test]
 
 
-def seq2seq_kjv(
-    out: Path, *, epochs: int, seed: int, attention: bool, progress: bool, limit: int | None = None
-) -> dict:
-    """King James → World English verses, word level, verses up to 30 words."""
-    pairs = [
-        (k, w)
-        for k, w in corpora.load_kjv_web_pairs()
-        if len(corpora.tokenize_words(k)) <= 30 and len(corpora.tokenize_words(w)) <= 30
-    ]
-    train, test = _split(pairs, 0.05, seed)
-    return _seq2seq_run(
-        out,
-        "KJV → WEB",
-        train,
-        test,
-        tokenize=corpora.tokenize_words,
-        join=" ",
-        epochs=epochs,
-        seed=seed,
-        attention=attention,
-        progress=progress,
-        size=(128, 256),
-        lr=2e-3,
-        gamma=0.8,
-        max_len=40,
-        min_count=3,
-        n_eval=300,
-        limit=limit,
-    )
+def _kjv_data(seed: int) -> tuple[list, list]:
+    short = lambda text: len(corpora.tokenize_words(text)) <= 30  # noqa: E731
+    pairs = [(k, w) for k, w in corpora.load_kjv_web_pairs() if short(k) and short(w)]
+    return _split(pairs, 0.05, seed)
+
+
+# name -> (data(seed) -> (train, test) text pairs, the run's settings)
+SEQ2SEQ_RUNS: dict[str, tuple[Callable, dict]] = {
+    # dates in many formats → ISO, characters; exact match on held-out dates
+    "seq2seq-dates": (
+        _dates_data,
+        dict(
+            title="dates → ISO",
+            tokenize=list,
+            join="",
+            size=(32, 128),
+            lr=3e-3,
+            gamma=0.8,
+            max_len=12,
+            n_eval=1000,
+        ),
+    ),
+    # first line of a quatrain → its second line, characters
+    "seq2seq-poems": (
+        _poems_data,
+        dict(
+            title="first line → second line",
+            tokenize=list,
+            join="",
+            size=(128, 256),
+            lr=3e-3,
+            gamma=0.85,
+            max_len=8,
+            min_count=2,
+        ),
+    ),
+    # King James → World English verses, words, verses up to 30 words
+    "seq2seq-kjv": (
+        _kjv_data,
+        dict(
+            title="KJV → WEB",
+            tokenize=corpora.tokenize_words,
+            join=" ",
+            size=(128, 256),
+            lr=2e-3,
+            gamma=0.8,
+            max_len=40,
+            min_count=3,
+            n_eval=300,
+        ),
+    ),
+}
 
 
 # -- word2vec --------------------------------------------------------------------------------
@@ -359,13 +340,18 @@ def train_sequence_model(
     elif name == "word2vec":
         metrics = word2vec(out, epochs=epochs, seed=seed, progress=progress, limit=limit)
     else:
-        run = {
-            "seq2seq-dates": seq2seq_dates,
-            "seq2seq-poems": seq2seq_poems,
-            "seq2seq-kjv": seq2seq_kjv,
-        }[name]
-        metrics = run(
-            out, epochs=epochs, seed=seed, attention=attention, progress=progress, limit=limit
+        data, settings = SEQ2SEQ_RUNS[name]
+        train, test = data(seed)
+        metrics = _seq2seq_run(
+            out,
+            train,
+            test,
+            epochs=epochs,
+            seed=seed,
+            attention=attention,
+            progress=progress,
+            limit=limit,
+            **settings,
         )
     metrics.update(model=name, epochs=epochs, seconds=round(time.perf_counter() - start, 1))
     samples = metrics.get("samples")
