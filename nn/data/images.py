@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from nn.data.fetch import MNIST_FILE, data_dir
+from nn.data.cache import MNIST_FILE, data_dir, load_cached
 
 
 def _bundled_csv(name: str) -> np.ndarray:
@@ -72,7 +72,9 @@ def load_mnist(
     as in `load_mnist5k`. Reads `mnist.npz` from
     `cache_dir`, else `$TRACEGRAD_DATA`, else `~/.cache/tracegrad/`; if it is not there,
     raises FileNotFoundError: run `tracegrad data fetch mnist` once (or call
-    `nn.data.fetch_mnist()`).
+    `nn.data.fetch_mnist()`). The file is verified first (`nn.data.cache`: its recorded
+    sha256, uint8 pixels, labels 0..9, 60,000/10,000 of each): a damaged or altered file
+    raises `CacheError` (a ValueError) naming it; `tracegrad data fetch mnist` replaces it.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -83,14 +85,8 @@ def load_mnist(
             "`tracegrad data fetch mnist` (or nn.data.fetch_mnist()). Set TRACEGRAD_DATA to "
             "use another cache directory. The bundled load_mnist5k() needs no download."
         )
-    with np.load(path, allow_pickle=False) as z:
-        try:
-            x, y = z[f"x_{split}"], z[f"y_{split}"]
-        except KeyError:
-            raise ValueError(
-                f"{path} has no x_{split}/y_{split} arrays; re-create it with "
-                "`tracegrad data fetch mnist --force`"
-            ) from None
+    arrays = load_cached("mnist", cache_dir)
+    x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
     images = (x.astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
     return images, y.astype(np.int64)
 

