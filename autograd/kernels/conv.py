@@ -64,8 +64,9 @@ from __future__ import annotations
 
 import threading
 
-import numba
 import numpy as np
+
+from autograd.kernels.jit import njit
 
 Pair = tuple[int, int]
 
@@ -82,7 +83,7 @@ def out_size(size: int, k: int, stride: int, padding: int) -> int:
 # signed index, which keeps LLVM from vectorising the loop (measured: copies 8x slower).
 
 
-@numba.njit(cache=True)
+@njit
 def _valid(n_out: int, n_in: int, offset: int, stride: int) -> tuple[int, int]:
     """The outputs ``lo <= j < hi`` whose input ``j·stride + offset`` lies in ``[0, n_in)``;
     the others read zero padding."""
@@ -92,7 +93,7 @@ def _valid(n_out: int, n_in: int, offset: int, stride: int) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
-@numba.njit(cache=True)
+@njit
 def _im2col(x, cols, kh, kw, sh, sw, ph, pw, ho, wo):
     """Fill cols (C·kh·kw, m, Ho·Wo) from x (m, C, H, W); padding reads as zeros."""
     m, c_, h, w = x.shape
@@ -130,7 +131,7 @@ def _im2col(x, cols, kh, kw, sh, sw, ph, pw, ho, wo):
                         base += width
 
 
-@numba.njit(cache=True)
+@njit
 def _col2im(cols, dx, kh, kw, sh, sw, ph, pw, ho, wo):
     """Overwrite dx (m, C, H, W) with the columns of cols (C·kh·kw, m, Ho·Wo) added onto
     their windows (the parts on the padding are dropped)."""

@@ -8,11 +8,12 @@ parallel loop would race on them.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from autograd.kernels.jit import njit
 
-@numba.njit(cache=True)
+
+@njit
 def scatter_add_rows(out: np.ndarray, index: np.ndarray, rows: np.ndarray) -> None:
     """In place: ``out (V, D)[index[k]] += rows (n, D)[k]`` for k < n; index (n,) int64."""
     n, d = rows.shape

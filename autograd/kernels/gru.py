@@ -18,18 +18,18 @@ the n block: dgh_n = dgi_n ⊙ r, since r multiplies W_hn h + b_hn.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from autograd.kernels.jit import njit
 from autograd.kernels.lstm import empty, sigmoid, tanh
 
-# Numba's on-disk cache checks only this file's timestamp: after changing sigmoid or tanh in
-# `autograd.kernels.lstm`, delete __pycache__/gru.*.nbi so these kernels are recompiled.
+# Numba's on-disk cache checks only this file's source: after changing sigmoid or tanh in
+# `autograd.kernels.lstm`, delete the cached gru.*.nbi (in __pycache__ or $NUMBA_CACHE_DIR).
 
 # As in the LSTM kernels, each inner loop writes one output stream so that it vectorises.
 
 
-@numba.njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def gru_step_forward(z, hw, b_ih, b_hh, h_prev, hn, rhn, h):
     """One step, gates computed in place: z (B, 3H) holds x_t W_ihᵀ on entry and r, z, n on
     exit. hw (B, 3H) = h_{t-1} W_hhᵀ; b_ih, b_hh (3H,); h_prev (B, H). Writes hn (B, H) =
@@ -61,7 +61,7 @@ def gru_step_forward(z, hw, b_ih, b_hh, h_prev, hn, rhn, h):
             h[b, j] = n + z[b, kz + j] * (h_prev[b, j] - n)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def gru_step_backward(gates, hn, h_prev, dh_out, dh_rec, dh_next, dgi, dgh):
     """One step back. gates, hn, h_prev as in forward; dh_out (B, H) the gradient reaching h_t
     from outside. In/out: dh_rec (B, H) = dgh_{t+1} W_hh on entry, the total dL/dh_t on exit;

@@ -40,6 +40,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
+from autograd.kernels.jit import njit
+
 STANDARD, PEEPHOLE, COUPLED = 0, 1, 2
 #: variant name -> (int code passed to the kernels, number of gates)
 VARIANTS = {"standard": (STANDARD, 4), "peephole": (PEEPHOLE, 4), "coupled": (COUPLED, 3)}
@@ -141,7 +143,7 @@ def _tanh_jit(z):
 # Column offsets of the blocks are computed inline: LLVM must see how they relate to H.
 
 
-@numba.njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def lstm_step_forward(variant, z, hw, bias, peep, c_prev, c, h):
     """One step, gates computed in place: z (B, G·H) holds x_t W_ihᵀ on entry and the gate
     activations (i, f, g, o, or f, g, o for COUPLED) on exit.
@@ -185,7 +187,7 @@ def lstm_step_forward(variant, z, hw, bias, peep, c_prev, c, h):
             h[b, j] = z[b, ko + j] * tanh(c[b, j])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def lstm_step_backward(variant, gates, c_prev, c, peep, dh_out, dh_rec, dc, dz, dpeep, tc):
     """One step back: from dL/dh_t and dL/dc_t to the gate pre-activation gradients.
 

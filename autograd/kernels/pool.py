@@ -23,8 +23,9 @@ kernel size) and make the arrays contiguous.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from autograd.kernels.jit import njit
 
 Size = int | tuple[int, int]
 
@@ -49,7 +50,7 @@ def _geometry(
 # negative-index check that keeps LLVM from vectorising) and branch-free updates.
 
 
-@numba.njit(cache=True)
+@njit
 def _max_pool_forward(x, kh, kw, sh, sw, ho, wo):
     n_, c_, h, w = x.shape
     y = np.empty((n_ * c_, ho * wo), dtype=x.dtype)
@@ -75,7 +76,7 @@ def _max_pool_forward(x, kh, kw, sh, sw, ho, wo):
     return y.reshape((n_, c_, ho, wo)), idx.reshape((n_, c_, ho, wo))
 
 
-@numba.njit(cache=True)
+@njit
 def _max_pool_backward(grad, idx, h, w):
     n_, c_, ho, wo = grad.shape
     dx = np.zeros((n_ * c_, h * w), dtype=grad.dtype)
@@ -87,7 +88,7 @@ def _max_pool_backward(grad, idx, h, w):
     return dx.reshape((n_, c_, h, w))
 
 
-@numba.njit(cache=True)
+@njit
 def _avg_pool_forward(x, kh, kw, sh, sw, ho, wo):
     n_, c_, h, w = x.shape
     y = np.empty((n_ * c_, ho * wo), dtype=x.dtype)
@@ -109,7 +110,7 @@ def _avg_pool_forward(x, kh, kw, sh, sw, ho, wo):
     return y.reshape((n_, c_, ho, wo))
 
 
-@numba.njit(cache=True)
+@njit
 def _avg_pool_backward(grad, h, w, kh, kw, sh, sw):
     n_, c_, ho, wo = grad.shape
     dx = np.zeros((n_ * c_, h * w), dtype=grad.dtype)

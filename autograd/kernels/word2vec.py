@@ -33,27 +33,28 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
+
+from autograd.kernels.jit import njit
 
 _MASK48 = (1 << 48) - 1
 _LCG_A = 25214903917
 
 
-@numba.njit(cache=True)
+@njit
 def lcg_next(r: int) -> int:
     """One step of the 48-bit LCG; ``r >> 16`` is a uniform 32-bit draw."""
     return (r * _LCG_A + 11) & _MASK48
 
 
-@numba.njit(cache=True)
+@njit
 def sigmoid(s: float) -> float:
     """σ(s), stable for any s."""
     e = math.exp(-abs(s))
     return (1.0 if s >= 0 else e) / (1.0 + e)
 
 
-@numba.njit(cache=True)
+@njit
 def _dot_vec(h: np.ndarray, b: np.ndarray, j: int) -> float:
     """h · b[j] for a vector h (D,), four partial sums (a fixed, exact order)."""
     d = h.shape[0]
@@ -69,7 +70,7 @@ def _dot_vec(h: np.ndarray, b: np.ndarray, j: int) -> float:
     return (s0 + s1) + (s2 + s3)
 
 
-@numba.njit(cache=True)
+@njit
 def ns_update(
     h: np.ndarray,
     w_out: np.ndarray,
@@ -95,7 +96,7 @@ def ns_update(
             w_out[j, t] += g * h[t]
 
 
-@numba.njit(cache=True)
+@njit
 def softmax_update(
     h: np.ndarray,
     w_out: np.ndarray,
@@ -123,7 +124,7 @@ def softmax_update(
             w_out[j, t] += g * h[t]
 
 
-@numba.njit(cache=True)
+@njit
 def sgns_pair_update(
     w_in: np.ndarray,
     w_out: np.ndarray,
@@ -141,7 +142,7 @@ def sgns_pair_update(
         w_in[word, t] += work[t]
 
 
-@numba.njit(cache=True)
+@njit
 def _draw_negatives(cum: np.ndarray, out: np.ndarray, r: int) -> int:
     """Fill ``out`` with draws from the cumulative integer weights ``cum`` (V,); returns r."""
     total = cum[cum.shape[0] - 1]
@@ -159,7 +160,7 @@ def _draw_negatives(cum: np.ndarray, out: np.ndarray, r: int) -> int:
     return r
 
 
-@numba.njit(cache=True)
+@njit
 def word2vec_train_epoch(
     w_in: np.ndarray,
     w_out: np.ndarray,
