@@ -18,7 +18,7 @@ from autograd.state import (
     name_scope,
     no_grad,
 )
-from autograd.tensor import HookHandle, Tensor
+from autograd.tensor import HookHandle, Tensor, from_numpy
 
 __all__ = [
     "Function",
@@ -28,6 +28,7 @@ __all__ = [
     "current_scope",
     "detect_anomaly",
     "enable_grad",
+    "from_numpy",
     "get_default_dtype",
     "grad",
     "gradcheck",

@@ -99,6 +99,19 @@ def _leaf_grad(g: np.ndarray, given_to_leaves: set[int]) -> np.ndarray:
     return g
 
 
+def _accumulate(old: np.ndarray | None, g: np.ndarray, given_to_leaves: set[int]) -> np.ndarray:
+    """A leaf's new ``.grad``: ``g`` on the first backward, else ``old + g`` as a fresh array.
+
+    Always an ndarray (numpy turns the sum of two 0-d arrays into a scalar, which could not be
+    zeroed or clipped in place), never written in place (``old`` may be shared with a view
+    the user holds, or with the record on an intermediate tensor).
+    """
+    if old is None:
+        return _leaf_grad(g, given_to_leaves)
+    total = old + g
+    return total if type(total) is np.ndarray else np.asarray(total)
+
+
 def _check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
     for i, g in enumerate(grads):
         if g is not None and _has_nonfinite(g):
@@ -130,7 +143,7 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) ->
         if ctx is None:
             continue
         if write:
-            node.grad = None
+            node._grad = None
         for p in ctx.parents:
             if p._requires_grad:
                 n = waiting.get(p)
@@ -158,9 +171,9 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) ->
                 if node in capture:
                     capture[node] = g
             elif ctx is None:
-                node.grad = _leaf_grad(g, given_to_leaves) if node.grad is None else node.grad + g
+                node._grad = _accumulate(node._grad, g, given_to_leaves)
             else:
-                node.grad = g
+                node._grad = g
         if ctx is None:
             continue
         parents = ctx.parents

@@ -33,6 +33,7 @@ import operator
 import os
 import re
 import traceback
+import zlib
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -54,6 +55,42 @@ class VersionCounter:
     def __init__(self) -> None:
         self.value = 0
         VersionCounter.in_use = True
+
+
+class SharedArrayCounter(VersionCounter):
+    """The version counter of a tensor that shares memory with a caller's array (`from_numpy`).
+
+    Besides in-place changes made through tracegrad, it counts writes made directly to the
+    array (``buf[:] = 5``): each read of ``value`` compares a CRC-32 checksum of the array
+    with the last one seen and counts a change as a new version. So a backward whose saved
+    array was changed behind tracegrad's back raises, as for any in-place change. The price
+    is one checksum pass over the array each time a version is recorded or checked.
+    """
+
+    __slots__ = ("_array", "_checksum", "_count")
+
+    def __init__(self, array: np.ndarray) -> None:
+        self._array = array
+        self._checksum = _checksum(array)
+        self._count = 0
+        VersionCounter.in_use = True
+
+    @property  # type: ignore[override]
+    def value(self) -> int:
+        checksum = _checksum(self._array)
+        if checksum != self._checksum:
+            self._checksum = checksum
+            self._count += 1
+        return self._count
+
+    @value.setter
+    def value(self, count: int) -> None:
+        self._checksum = _checksum(self._array)
+        self._count = count
+
+
+def _checksum(array: np.ndarray) -> int:
+    return zlib.crc32(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -158,7 +195,7 @@ class Function:
         state = STATE
         out = _new_object(Tensor)
         out.data = data
-        out.grad = None
+        out._grad = None
         out.name = None
         out.scope = state.scope
         out._hooks = None
@@ -191,14 +228,14 @@ class Function:
             if counter is None:
                 continue
             expected = 0 if recorded is None else recorded[0][i]
-            if counter.value != expected and _is_saved(self, p.data):
+            if _is_saved(self, p.data) and counter.value != expected:
                 label = f" {p.name!r}" if p.name else ""
                 raise _modified_error(
                     self.name, f"input {i}{label} of shape {p.shape}", counter.value, expected
                 )
         if output is not None and output._version is not None:
             expected = 0 if recorded is None else recorded[1]
-            if output._version.value != expected and _is_saved(self, output.data):
+            if _is_saved(self, output.data) and output._version.value != expected:
                 raise _modified_error(
                     self.name,
                     f"its output of shape {output.shape}",

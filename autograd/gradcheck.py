@@ -29,10 +29,14 @@ def gradcheck(
 ) -> bool:
     """Compare backward with central differences for every input that requires grad.
 
-    Inputs are copied to float64. A non-scalar output is projected on a fixed random
-    direction ``v`` (checking the vector-Jacobian product vᵀJ, what backward computes).
+    ``gradcheck(fn, x, y)``, or in PyTorch's style ``gradcheck(fn, (x, y))``: a single tuple
+    or list of inputs is unpacked. Inputs are copied to float64. A non-scalar output is
+    projected on a fixed random direction ``v`` (checking the vector-Jacobian product vᵀJ,
+    what backward computes).
     Returns True, or raises AssertionError naming the input, index, expected and got.
     """
+    if len(inputs) == 1 and isinstance(inputs[0], tuple | list):
+        inputs = tuple(inputs[0])
     xs = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
@@ -41,7 +45,11 @@ def gradcheck(
             xs.append(x)
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
-        raise ValueError("gradcheck: no input requires grad")
+        kinds = ", ".join(type(x).__name__ for x in xs) or "none"
+        raise ValueError(
+            f"gradcheck: no input requires grad (inputs: {kinds}); pass Tensors created with "
+            "requires_grad=True, as gradcheck(fn, x, y) or gradcheck(fn, (x, y))"
+        )
 
     rng = np.random.default_rng(seed)
     outputs = _as_outputs(fn(*xs))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd.dtypes import as_array, get_default_dtype, is_floating
-from autograd.function import Function, VersionCounter, builtin_error
+from autograd.function import Function, SharedArrayCounter, VersionCounter, builtin_error
 from autograd.state import STATE
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a Python number,
     a nested list (both become the default float dtype, float32) or a numpy array (keeps its
-    dtype; only float tensors can require grad). Every op on tensors that require grad adds a
+    dtype and is copied, as ``torch.tensor`` does; `from_numpy` shares memory instead; only
+    float tensors can require grad). Every op on tensors that require grad adds a
     node to the graph: ``t.op`` names it, ``t.parents`` are its inputs, ``t.backward()`` fills
     ``.grad`` of every tensor in the graph.
     """
@@ -45,11 +46,11 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_ctx",
+        "_grad",
         "_hooks",
         "_requires_grad",
         "_version",
         "data",
-        "grad",
         "name",
         "scope",
     )
@@ -57,7 +58,6 @@ class Tensor:
     __array_ufunc__ = None
 
     data: np.ndarray
-    grad: np.ndarray | None
     name: str | None
     scope: str
 
@@ -69,9 +69,9 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         if isinstance(data, Tensor):
-            data = data.data.copy()
+            data = data.data
         self.data = as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.name = name
         self.scope = STATE.scope
         self._ctx = None
@@ -106,6 +106,34 @@ class Tensor:
         """Set ``requires_grad`` in place and return self."""
         self.requires_grad = value
         return self
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """The gradient from the last backward: None, or an ndarray of ``data``'s shape and dtype.
+
+        Leaves accumulate it across backward calls; intermediate tensors hold the gradient of
+        the last backward only.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        self._grad = None if value is None else self._checked_grad(value)
+
+    def _checked_grad(self, value: Any) -> np.ndarray:
+        """``value`` as a gradient of this tensor: a writable ndarray of its shape and dtype."""
+        g = value.data if isinstance(value, Tensor) else value
+        g = np.asarray(g)
+        if g.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor.grad: expected a numeric array, got dtype {g.dtype}")
+        if g.shape != self.shape:
+            raise ValueError(
+                f"Tensor.grad: assigned gradient has shape {g.shape}, but the tensor has shape "
+                f"{self.shape}"
+            )
+        if g.dtype != self.dtype or not g.flags.writeable:
+            g = g.astype(self.dtype)
+        return g
 
     @property
     def is_leaf(self) -> bool:
@@ -167,9 +195,8 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data but no graph history."""
-        out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.name, out.scope = self.data, None, self.name, self.scope
-        out._ctx, out._hooks, out._requires_grad = None, None, False
+        out = _leaf_of(self.data, self.name)
+        out.scope = self.scope
         out._version = self._counter()
         return out
 
@@ -236,6 +263,20 @@ class Tensor:
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return f"Tensor({', '.join([body, *extras])})"
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The data for numpy (``np.asarray(t)``), outside the graph.
+
+        As in PyTorch, refused for a tensor that requires grad: numpy would silently drop its
+        history. Use ``t.detach()`` (or ``t.numpy()``) to say that is what you mean.
+        """
+        if self._requires_grad:
+            raise RuntimeError(
+                "Tensor.__array__: cannot convert a tensor that requires grad to a numpy array "
+                "(its gradient would be lost); use t.detach() or t.numpy() for its values"
+            )
+        data = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return np.array(data) if copy else data
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -444,22 +485,58 @@ class Tensor:
         return getitem(self, index)
 
 
+def from_numpy(array: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:
+    """A Tensor that shares memory with ``array`` (as ``torch.from_numpy``): no copy.
+
+    Changes to either show in the other. A change made through numpy after an op saved the
+    array for backward makes that backward raise, like an in-place change of the tensor: the
+    tensor's version counter checksums the array whenever a version is recorded or checked
+    (one pass over the array each time; ``Tensor(array)`` copies instead and needs none).
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    out = _leaf_of(as_array(array, copy=False), name)
+    out._version = SharedArrayCounter(array)
+    out.requires_grad = requires_grad
+    return out
+
+
+def wrap(array: np.ndarray) -> Tensor:
+    """A constant Tensor around a fresh array nobody else holds (no copy, no version check).
+
+    For library code that has just computed ``array``; user data goes through ``Tensor``.
+    """
+    return _leaf_of(array if type(array) is np.ndarray else np.asarray(array), None)
+
+
+def _leaf_of(data: np.ndarray, name: str | None) -> Tensor:
+    """A leaf Tensor holding ``data`` itself (no conversion, no copy)."""
+    out = Tensor.__new__(Tensor)
+    out.data, out._grad, out.name, out.scope = data, None, name, STATE.scope
+    out._ctx, out._hooks, out._version, out._requires_grad = None, None, None, False
+    return out
+
+
 def lift(value: Any, like: Tensor | None = None) -> Tensor:
-    """Turn an operand into a Tensor; Python numbers take the float dtype of ``like``."""
+    """Turn an operand into a Tensor; Python numbers take the float dtype of ``like``.
+
+    Arrays are copied (an op may save the operand for backward, and the caller may change
+    the array afterwards); Python numbers make a fresh array without a copy.
+    """
     if isinstance(value, Tensor):
         return value
     if like is not None and isinstance(value, int | float) and not isinstance(value, bool):
         dtype = like.data.dtype
         if dtype.kind != "f" and isinstance(value, float):
             dtype = get_default_dtype()
-        return Tensor(np.asarray(value, dtype=dtype))
+        return wrap(np.asarray(value, dtype=dtype))
     return Tensor(value)
 
 
 def _compare(ufunc: np.ufunc, a: Tensor, b: Any) -> Tensor:
     b = lift(b, a)
     try:
-        return Tensor(ufunc(a.data, b.data))
+        return wrap(ufunc(a.data, b.data))
     except ValueError as e:
         raise ValueError(f"{ufunc.__name__}: shapes {a.shape} and {b.shape}: {e}") from e
 

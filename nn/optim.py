@@ -216,7 +216,7 @@ def _cast_like(value: Any, p: Tensor, where: str) -> Any:
 def _effective_grad(p: Tensor, grad: np.ndarray, weight_decay: float, maximize: bool):
     """``(-grad if maximize else grad) + weight_decay * p``; never changes ``p.grad``."""
     if weight_decay != 0:
-        g = np.multiply(p.data, weight_decay)
+        g = np.multiply(p.data, weight_decay, out=np.empty_like(p.data))  # an array even for 0-d p
         return np.subtract(g, grad, out=g) if maximize else np.add(g, grad, out=g)
     return np.negative(grad) if maximize else grad
 

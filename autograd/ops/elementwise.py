@@ -40,6 +40,19 @@ def _binary_samples(rng: np.random.Generator, positive_b: bool = False) -> Sampl
         yield (a, b), {}
 
 
+def _tied_samples(rng: np.random.Generator) -> Sample:
+    """Pairs with ties (a == b at some elements), where maximum/minimum split the gradient."""
+    a = _away_from_zero(rng, (2, 3))
+    b = _away_from_zero(rng, (2, 3))
+    b[:, 1] = a[:, 1]
+    yield (a, b), {}
+    yield (np.array(0.7), np.array(0.7)), {}
+    col = _away_from_zero(rng, (2, 1))  # broadcast: a tie in one column of the (2, 3) result
+    wide = _away_from_zero(rng, (2, 3))
+    wide[:, 2] = col[:, 0]
+    yield (col, wide), {}
+
+
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Lift two operands to Tensors; a Python number takes the other operand's dtype."""
     if type(a) is Tensor and type(b) is Tensor:
@@ -160,7 +173,8 @@ class Maximum(Function):
 
     @staticmethod
     def sample_inputs(rng):
-        return _binary_samples(rng)
+        yield from _binary_samples(rng)
+        yield from _tied_samples(rng)
 
 
 class Minimum(Function):
@@ -178,7 +192,8 @@ class Minimum(Function):
 
     @staticmethod
     def sample_inputs(rng):
-        return _binary_samples(rng)
+        yield from _binary_samples(rng)
+        yield from _tied_samples(rng)
 
 
 class Where(Function):
@@ -357,6 +372,9 @@ class Abs(Function):
     def sample_inputs(rng):
         for shape in _UNARY_SHAPES:
             yield (_away_from_zero(rng, shape),), {}
+        # at 0 the gradient is 0, as in PyTorch (and as central differences give)
+        yield (np.array(0.0),), {}
+        yield (np.array([[0.0, -0.5, 0.0], [0.8, 0.0, -1.1]]),), {}
 
 
 # --- public functions ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.ops.softmax import log_softmax
-from autograd.tensor import Tensor, lift
+from autograd.tensor import Tensor, lift, wrap
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -174,14 +174,14 @@ def cross_entropy(
         if t.requires_grad:
             raise ValueError("cross_entropy: gradients for target probabilities are not supported")
         q = t.data * (1 - label_smoothing) + label_smoothing / classes
-        return _reduce(-(logp * Tensor(q.astype(logp.dtype))).sum(axis=axis), reduction)
+        return _reduce(-(logp * wrap(q.astype(logp.dtype))).sum(axis=axis), reduction)
     t = _class_targets("cross_entropy", logits, t, ignore_index)
     nll = NllLoss.apply(logp, t, reduction=reduction, ignore_index=ignore_index)
     if label_smoothing == 0.0:
         return nll
     # the uniform part: -Σ_c log p_c / C for each counted sample
     valid = np.ones(t.shape, bool) if ignore_index is None else t.data != ignore_index
-    smooth = -logp.mean(axis=axis) * Tensor(valid.astype(logp.dtype))
+    smooth = -logp.mean(axis=axis) * wrap(valid.astype(logp.dtype))
     if reduction == "mean":
         smooth = smooth.sum() / float(valid.sum())
     else:

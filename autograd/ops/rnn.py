@@ -20,7 +20,7 @@ import numpy as np
 from autograd.function import Function
 from autograd.kernels.gru import gru_backward, gru_forward
 from autograd.kernels.lstm import VARIANTS, lstm_backward, lstm_forward
-from autograd.tensor import Tensor, lift
+from autograd.tensor import Tensor, lift, wrap
 
 
 def _common(arrays: tuple[np.ndarray, ...]) -> list[np.ndarray]:
@@ -145,7 +145,7 @@ def _check_common(op, x, h0, w_ih, w_hh, b_ih, b_hh, gates, note=""):
 
 def _tensor_or_zeros(value: Any, shape: tuple[int, ...], like: Tensor) -> Tensor:
     if value is None:
-        return Tensor(np.zeros(shape, dtype=like.dtype))
+        return wrap(np.zeros(shape, dtype=like.dtype))
     return lift(value)
 
 

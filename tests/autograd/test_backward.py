@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd import Tensor, no_grad
+from autograd import Function, Tensor, no_grad
 
 
 def test_leaves_accumulate_and_intermediates_are_reset():
@@ -207,3 +207,55 @@ def test_batched_input_times_transposed_weight_backpropagates():
     (x @ w.T).backward(g)
     np.testing.assert_allclose(w.grad, np.einsum("bti,btj->ij", g, x.data), rtol=1e-12)
     np.testing.assert_allclose(x.grad, g @ w.data, rtol=1e-12)
+
+
+class CountingSquare(Function, register=False):
+    """x², counting how often its backward runs."""
+
+    calls = 0
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * a
+
+    @staticmethod
+    def backward(ctx, grad):
+        CountingSquare.calls += 1
+        (a,) = ctx.saved_tensors
+        # d/da: 2a
+        return grad * 2 * a
+
+
+def _diamond(x: Tensor) -> Tensor:
+    # x -> s = x² -> (3s, s + 1) -> their product: two paths from s to the root
+    s = CountingSquare.apply(x)
+    left = s * 3.0
+    right = s + 1.0
+    return left * right  # f = 3x²(x² + 1) = 3x⁴ + 3x², f' = 12x³ + 6x
+
+
+@pytest.mark.parametrize("via", ["backward", "grad"])
+def test_diamond_graph_sums_both_paths_and_runs_each_backward_once(via):
+    x = Tensor(np.array([0.5, -2.0]), requires_grad=True)
+    f = _diamond(x).sum()
+    CountingSquare.calls = 0
+    if via == "backward":
+        f.backward()
+        got = x.grad
+    else:
+        (got,) = autograd.grad(f, [x])
+        assert x.grad is None
+    expected = 12 * x.data**3 + 6 * x.data
+    np.testing.assert_allclose(got, expected)
+    assert CountingSquare.calls == 1
+
+
+def test_grad_of_an_intermediate_in_a_diamond():
+    x = Tensor(np.array([1.5]), requires_grad=True)
+    s = x * x
+    f = (s * 3.0 * (s + 1.0)).sum()
+    (gs, gx) = autograd.grad(f, [s, x])
+    # df/ds = 3(s + 1) + 3s = 6s + 3
+    np.testing.assert_allclose(gs, 6 * s.data + 3)
+    np.testing.assert_allclose(gx, gs * 2 * x.data)

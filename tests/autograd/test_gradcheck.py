@@ -87,3 +87,34 @@ def test_duplicate_op_names_are_refused():
 
         class Add(Function):  # "add" exists already
             pass
+
+
+class WrongAtOneElement(Cube, register=False):
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        g = grad * 3 * a**2
+        g.reshape(-1)[4] += 0.01  # wrong at flat index 4 only
+        return g
+
+
+def test_gradcheck_catches_an_op_wrong_at_one_element_and_names_it():
+    x = Tensor(np.linspace(0.5, 1.5, 6).reshape(2, 3), requires_grad=True, name="x")
+    with pytest.raises(AssertionError, match=r"input 0 \('x'\) of shape \(2, 3\), index \(1, 1\)"):
+        gradcheck(WrongAtOneElement.apply, x)
+
+
+def test_gradcheck_accepts_pytorch_style_tuple_of_inputs():
+    x = Tensor(np.array([0.5, 1.5]), requires_grad=True)
+    y = Tensor(np.array([2.0, -1.0]), requires_grad=True)
+    assert gradcheck(lambda a, b: Cube.apply(a) * b, (x, y))
+    assert gradcheck(lambda a, b: Cube.apply(a) * b, [x, y])
+    with pytest.raises(AssertionError, match="index"):
+        gradcheck(WrongCube.apply, (x,))
+
+
+def test_gradcheck_without_grad_inputs_says_what_it_expects():
+    with pytest.raises(
+        ValueError, match=r"no input requires grad \(inputs: Tensor\).*requires_grad"
+    ):
+        gradcheck(Cube.apply, Tensor(np.ones(2)))

@@ -112,3 +112,24 @@ def test_setitem_with_integer_array_and_tensor_index():
     a = Tensor(np.zeros(4))
     a[Tensor(np.array([0, 2]))] = 7.0
     np.testing.assert_array_equal(a.data, [7.0, 0.0, 7.0, 0.0])
+
+
+def test_changing_an_input_an_op_did_not_save_is_fine_even_when_it_saved_others():
+    # exp saves its output, not its input: x may change after exp ran (mul did not save x,
+    # its own output, either), and the gradient still uses exp's saved output
+    w = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    x = w * 2.0
+    e = x.exp()
+    view = x.detach()  # shares x's data and version counter
+    view += 5.0
+    e.sum().backward()
+    np.testing.assert_allclose(w.grad, 2 * np.exp(2 * np.array([0.5, -1.0])))
+
+
+def test_changing_an_output_an_op_saved_raises():
+    w = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    e = (w * 2.0).exp()
+    view = e.detach()
+    view += 5.0
+    with pytest.raises(RuntimeError, match=r"backward of 'exp': its output .*modified in place"):
+        e.sum().backward()

@@ -55,9 +55,17 @@ def test_bad_data_raises_type_error(data, match):
         Tensor(data)
 
 
-def test_list_of_tensors_points_to_stack():
+def test_list_of_tensors_that_require_grad_points_to_stack():
+    # building from the values would silently cut the graph
     with pytest.raises(TypeError, match="stack"):
-        Tensor([Tensor(1.0), Tensor(2.0)])
+        Tensor([Tensor(1.0, requires_grad=True), Tensor(2.0)])
+
+
+def test_list_of_constant_tensors_takes_their_values():
+    t = Tensor([Tensor(1.0), Tensor(2.0)])
+    assert t.shape == (2,)
+    assert t.dtype == np.float32
+    np.testing.assert_array_equal(t.data, [1.0, 2.0])
 
 
 def test_integer_tensor_cannot_require_grad():
@@ -181,3 +189,15 @@ def test_reshape_and_axis_errors_name_the_op():
         a.transpose(0, 0)
     with pytest.raises(IndexError, match=r"getitem: .*\(2, 3\)"):
         a[5]
+
+
+@pytest.mark.parametrize("data", [10**400, -(10**400), [1.0, 10**400], [[10**400]]])
+def test_integer_too_large_for_a_float_is_a_clear_overflow_error(data):
+    with pytest.raises(OverflowError, match=r"Tensor: .*too large for float32"):
+        Tensor(data)
+
+
+def test_large_python_ints_that_fit_a_float_convert():
+    t = Tensor([10**30, 1])
+    assert t.dtype == np.float32
+    np.testing.assert_allclose(t.data, [1e30, 1.0])

@@ -345,9 +345,13 @@ def test_shared_parameter_counted_once():
     params = list(net.parameters())
     assert len(params) == 3
     assert [k for k, _ in net.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
-    x = Tensor(np.ones((1, 3)))
-    net(x).backward(np.ones((1, 3)))
-    assert net[0].weight.grad is not None
+    x = np.array([[0.5, -1.0, 2.0]])
+    net(Tensor(x)).backward(np.ones((1, 3)))
+    # y = W(Wx + b0) + b1: dL/dW = 1·h1ᵀ (second use) + (Wᵀ1)·xᵀ (first use)
+    w = net[0].weight.data.astype(np.float64)
+    h1 = x @ w.T + net[0].bias.data
+    expected = np.ones((3, 1)) @ h1 + (w.T @ np.ones((3, 1))) @ x
+    np.testing.assert_allclose(net[0].weight.grad, expected, rtol=1e-5)
 
 
 def test_shared_module_counted_once():
