@@ -1,11 +1,12 @@
-"""``Module``: parameters registered by attribute assignment, dotted state-dict keys that map
-1:1 onto PyTorch's, atomic ``.npz`` checkpoints, and a tensor scope per call for viz."""
+"""``Module``: parameters and buffers registered by attribute assignment, dotted state-dict
+keys that map 1:1 onto PyTorch's (own parameters, own buffers, then submodules), checked
+all-or-nothing loads, atomic ``.npz`` checkpoints (`nn.checkpoint`), and a tensor scope per
+call for viz."""
 
 from __future__ import annotations
 
+import math
 import os
-import tempfile
-import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,40 +15,19 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd import Tensor, name_scope
+from nn.checkpoint import NpzReader, read_npz, write_npz
+from nn.state import Slot, check_plan, load_into
 
-
-def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> Path:
-    """Write ``arrays`` to ``path`` as .npz atomically (temporary file, fsync, rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; checkpoints are ordinary files
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def read_npz(path: str | os.PathLike[str], who: str) -> dict[str, np.ndarray]:
-    """Every array of an .npz checkpoint, never unpickling; a truncated or foreign file gives
-    a ValueError naming ``who`` and the file."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
-        raise ValueError(
-            f"{who}: {path} is not a readable tracegrad checkpoint (truncated or foreign "
-            f"file): {err}"
-        ) from err
+# read_npz and write_npz are re-exported: the checkpoint files' reader and writer
+__all__ = [
+    "IncompatibleKeys",
+    "Module",
+    "ModuleList",
+    "Parameter",
+    "Sequential",
+    "read_npz",
+    "write_npz",
+]
 
 
 class Parameter(Tensor):
@@ -79,6 +59,7 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_scope", type(self).__name__.lower())
 
@@ -88,8 +69,13 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            # assigning to a buffer's name updates the buffer, as in PyTorch
+            self._buffers[name] = _buffer_value(self, name, value)
+            return
         for table in (self._parameters, self._modules, self._buffers):
             table.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         if isinstance(value, Parameter):
             if value.name is None:
                 value.name = name
@@ -117,12 +103,34 @@ class Module:
         for table in (self._parameters, self._modules, self._buffers):
             if name in table:
                 del table[name]
+                self._non_persistent_buffers.discard(name)
                 return
         object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, array: np.ndarray) -> None:
-        """Keep a non-trainable array (running statistics) in the state dict."""
-        self._buffers[name] = np.asarray(array)
+    def register_buffer(
+        self, name: str, tensor: np.ndarray | Tensor | None, persistent: bool = True
+    ) -> None:
+        """Keep a non-trainable array (running statistics, a step count, a mask) on the module.
+
+        ``tensor``: an ndarray (or number), a Tensor that does not require grad, or None (no
+        value yet). A persistent buffer is in ``state_dict()`` after this module's parameters,
+        under its dotted name; loading overwrites it in place, keeping its dtype. Reading and
+        assigning ``self.<name>`` reach the buffer."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(
+                f"{type(self).__name__}.register_buffer: the name must be a non-empty str "
+                f"without '.', got {name!r}"
+            )
+        if name in self._parameters or name in self._modules or name in self.__dict__:
+            raise KeyError(
+                f"{type(self).__name__}.register_buffer: attribute {name!r} already exists; "
+                "pick another name or delete the attribute first"
+            )
+        self._buffers[name] = _buffer_value(self, name, tensor)
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
 
     # -- running -----------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -190,58 +198,51 @@ class Module:
         for _, p in self.named_parameters():
             yield p
 
-    # -- state -------------------------------------------------------------------------
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Copies of every parameter and buffer under PyTorch's dotted names."""
-        out: OrderedDict[str, np.ndarray] = OrderedDict()
-        for prefix, m in self.named_modules(remove_duplicate=False):
-            for table in (m._parameters, m._buffers):
-                for k, v in table.items():
-                    arr = v.data if isinstance(v, Tensor) else v
-                    out[f"{prefix}.{k}" if prefix else k] = np.array(arr, copy=True)
-        return out
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray | Tensor]]:
+        """Every buffer that holds a value, with its dotted name, each once."""
+        seen: set[int] = set()
+        for prefix, m in self.named_modules():
+            for k, b in m._buffers.items():
+                if b is not None and id(b) not in seen:
+                    seen.add(id(b))
+                    yield (f"{prefix}.{k}" if prefix else k), b
 
-    def _state_slots(self) -> dict[str, tuple[Module, str]]:
+    def buffers(self) -> Iterator[np.ndarray | Tensor]:
+        """Every buffer that holds a value, each once."""
+        for _, b in self.named_buffers():
+            yield b
+
+    # -- state -------------------------------------------------------------------------
+    def _state_slots(self) -> dict[str, Slot]:
+        """Every state-dict key with where it loads, in PyTorch's order: per module its own
+        parameters, then its persistent buffers (None ones skipped), then its submodules."""
         slots = {}
         for prefix, m in self.named_modules(remove_duplicate=False):
-            for table in (m._parameters, m._buffers):
-                for k in table:
-                    slots[f"{prefix}.{k}" if prefix else k] = (m, k)
+            dot = f"{prefix}." if prefix else ""
+            for k, p in m._parameters.items():
+                slots[dot + k] = Slot(p, True)
+            for k, b in m._buffers.items():
+                if b is not None and k not in m._non_persistent_buffers:
+                    slots[dot + k] = Slot(b, False)
         return slots
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy ``state`` (name → array) into the parameters, in place.
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Copies of every parameter and persistent buffer under PyTorch's dotted names."""
+        return OrderedDict(
+            (k, np.array(s.array, copy=True)) for k, s in self._state_slots().items()
+        )
 
-        Raises KeyError listing missing and unexpected keys (when ``strict``) and
-        ValueError listing every mis-shaped key; nothing is changed unless all fit.
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy ``state`` (name → ndarray or Tensor) into the parameters and buffers, in place.
+
+        All or nothing: every value is checked before any is copied — ValueError naming each
+        key whose shape or dtype does not fit (complex, string, object arrays; NaN/inf in a
+        parameter; fractions in an integer buffer), TypeError for a value that is not an
+        array, KeyError listing missing and unexpected keys (when ``strict``). Copies bump
+        each tensor's version, so a backward pending on the old weights raises.
         """
-        slots = self._state_slots()
-        missing = [k for k in slots if k not in state]
-        unexpected = [k for k in state if k not in slots]
-        arrays = {k: np.asarray(getattr(v, "data", v)) for k, v in state.items() if k in slots}
-        wrong = []
-        for k, a in arrays.items():
-            m, name = slots[k]
-            target = m._parameters.get(name, m._buffers.get(name))
-            shape = target.shape
-            if a.shape != shape:
-                wrong.append(f"{k}: checkpoint {a.shape}, model {shape}")
-        if wrong:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: shape mismatch: " + "; ".join(wrong)
-            )
-        if strict and (missing or unexpected):
-            raise KeyError(
-                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
-            )
-        for k, a in arrays.items():
-            m, name = slots[k]
-            if name in m._parameters:
-                p = m._parameters[name]
-                np.copyto(p.data, a.astype(p.dtype, copy=False))
-            else:
-                m._buffers[name] = np.array(a, copy=True)
+        who = f"{type(self).__name__}.load_state_dict"
+        missing, unexpected = load_into(who, self._state_slots(), state, strict)
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -249,8 +250,26 @@ class Module:
         return write_npz(path, self.state_dict())
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
-        """Read a checkpoint written by ``save`` (never unpickles) into this module."""
-        return self.load_state_dict(read_npz(path, f"{type(self).__name__}.load"), strict=strict)
+        """Read a checkpoint written by ``save`` into this module, as `load_state_dict`.
+
+        The file's headers are checked first: unknown keys (when ``strict``), wrong shapes
+        and dtypes are refused before any array is read, so a small file cannot force a huge
+        allocation. Errors name the file and the key; nothing changes unless all fits."""
+        with NpzReader(path, f"{type(self).__name__}.load") as z:
+            return self._load_npz(z, strict)
+
+    def _load_npz(
+        self, z: NpzReader, strict: bool = True, ignore: frozenset[str] = frozenset()
+    ) -> IncompatibleKeys:
+        """`load` from an open archive, skipping the keys in ``ignore``."""
+        who = f"{z.who}: {z.path}"
+        slots = self._state_slots()
+        keys = [k for k in z.headers if k not in ignore]
+        declared = {k: z.headers[k][:2] for k in keys if k in slots}
+        check_plan(who, slots, keys, declared, strict)  # before any data is read
+        arrays = z.read(declared, max_bytes=math.inf)  # shapes are the model's own
+        missing, _ = load_into(who, slots, arrays, strict)
+        return IncompatibleKeys(missing, [k for k in keys if k not in slots])
 
     # -- printing ----------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -263,6 +282,19 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _buffer_value(module: Module, name: str, value: Any) -> np.ndarray | Tensor | None:
+    """What a buffer may hold: None, a Tensor that does not require grad, or an array."""
+    who = f"{type(module).__name__}: buffer {name!r}"
+    if value is None or (isinstance(value, Tensor) and not value.requires_grad):
+        return value
+    if isinstance(value, Tensor):
+        raise TypeError(f"{who}: a Tensor that requires grad is a Parameter; assign a Parameter")
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: expected a numeric array, Tensor or None, got {array.dtype}")
+    return array
 
 
 class Sequential(Module):

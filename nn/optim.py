@@ -9,12 +9,13 @@ array stay valid and a graph that saved the old values refuses to backward.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad
+from nn.optim_state import check_optimizer_state
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -167,50 +168,18 @@ class Optimizer:
         state = {index[p]: copy.deepcopy(s) for p, s in self.state.items() if p in index}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load a ``state_dict()``: options per group and state per parameter (copied).
 
-        Groups are matched by position and must have the same sizes; float arrays are cast to
-        their parameter's dtype.
+        All or nothing (`nn.optim_state.check_optimizer_state`): groups match by position
+        and size; options must be known, of the right kind and valid; each parameter's state
+        must hold the entries this optimizer keeps, arrays of its shape, real and finite,
+        cast to its dtype. Errors name the group, parameter index and entry.
         """
-        name = type(self).__name__
-        saved = state_dict["param_groups"]
-        if len(saved) != len(self.param_groups):
-            raise ValueError(
-                f"{name}.load_state_dict: the state dict has {len(saved)} parameter group(s), "
-                f"the optimizer has {len(self.param_groups)}"
-            )
-        for i, (g, s) in enumerate(zip(self.param_groups, saved, strict=True)):
-            if len(g["params"]) != len(s["params"]):
-                raise ValueError(
-                    f"{name}.load_state_dict: parameter group {i} has {len(s['params'])} "
-                    f"parameter(s) in the state dict but {len(g['params'])} in the optimizer"
-                )
-        by_index = {
-            k: p
-            for g, s in zip(self.param_groups, saved, strict=True)
-            for k, p in zip(s["params"], g["params"], strict=True)
-        }
-        state: dict[Tensor, dict[str, Any]] = {}
-        for k, values in state_dict["state"].items():
-            if k not in by_index:
-                raise ValueError(f"{name}.load_state_dict: state for unknown parameter {k}")
-            p = by_index[k]
-            state[p] = {key: _cast_like(v, p, f"state[{k}][{key!r}]") for key, v in values.items()}
-        for g, s in zip(self.param_groups, saved, strict=True):
-            g.update(copy.deepcopy({k: v for k, v in s.items() if k != "params"}))
+        options, state = check_optimizer_state(self, state_dict)
+        for group, saved in zip(self.param_groups, options, strict=True):
+            group.update(saved)
         self.state = state
-
-
-def _cast_like(value: Any, p: Tensor, where: str) -> Any:
-    if not isinstance(value, np.ndarray):
-        return copy.deepcopy(value)
-    if value.shape != p.shape:
-        raise ValueError(
-            f"load_state_dict: {where} has shape {value.shape}, its parameter {p.shape}"
-        )
-    dtype = p.dtype if np.issubdtype(value.dtype, np.floating) else value.dtype
-    return np.array(value, dtype=dtype, copy=True)
 
 
 def _effective_grad(p: Tensor, grad: np.ndarray, weight_decay: float, maximize: bool):

@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 
 import autograd.functional as F
-from autograd import Tensor
+from autograd import Tensor, get_default_dtype
 from autograd.kernels.word2vec import word2vec_train_epoch
-from nn import init
+from nn import checkpoint, init
+from nn.checkpoint import NpzReader, write_npz
 from nn.data.text import Vocab
 from nn.layers import Embedding
-from nn.module import Module, read_npz, write_npz
+from nn.module import Module
 
 
 class _TrainOrMode:
@@ -291,17 +292,57 @@ class Word2Vec(Module):
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Word2Vec:  # type: ignore[override]
-        """A model read back from `save` (never unpickles); a truncated or foreign file gives
-        a ValueError naming it."""
-        files = read_npz(path, "Word2Vec.load")
-        if "config" not in files:
-            raise ValueError(f"Word2Vec.load: {path} holds no word2vec settings ('config')")
-        v, d, sg, negative = (int(x) for x in files.pop("config"))
-        vocab_json = files.pop("vocab_json", None)
-        model = cls(v, d, sg=sg, negative=negative)
-        model.load_state_dict(files)
-        if vocab_json is not None:
-            model.vocab = Vocab.from_json(str(vocab_json))
+        """A model read back from `save` (never unpickles).
+
+        The settings ('config') are read first and the tables' declared shapes checked
+        against them and against `nn.checkpoint.MAX_READ_BYTES` before the model is built or
+        any table is read; a truncated, foreign or inconsistent file gives a ValueError
+        naming it and the key."""
+        with NpzReader(path, "Word2Vec.load") as z:
+            where = f"Word2Vec.load: {z.path}"
+            if "config" not in z.headers:
+                raise ValueError(f"{where} holds no word2vec settings ('config')")
+            config = z.read(["config"], max_bytes=1024)["config"]
+            if config.shape != (4,) or config.dtype.kind not in "iu":
+                raise ValueError(
+                    f"{where}: 'config' must be 4 integers (vocab_size, vector_size, sg, "
+                    f"negative), got shape {config.shape} of {config.dtype}"
+                )
+            v, d, sg, negative = (int(x) for x in config)
+            tables = ("in_embed.weight", "out_embed.weight")
+            for key in tables:
+                h = z.headers.get(key)
+                if h is not None and h.shape != (v, d):
+                    raise ValueError(
+                        f"{where}: {key!r} declares shape {h.shape}, but 'config' says "
+                        f"({v}, {d}); the file is corrupt"
+                    )
+            # the model allocates both tables before reading: bound them like a generic read
+            nbytes = 2 * v * d * np.dtype(get_default_dtype()).itemsize
+            if nbytes > checkpoint.MAX_READ_BYTES:
+                raise ValueError(
+                    f"{where}: 'config' declares two ({v}, {d}) tables ({nbytes} bytes), more "
+                    "than nn.checkpoint.MAX_READ_BYTES; raise the bound if the file is trusted"
+                )
+            try:
+                model = cls(v, d, sg=sg, negative=negative)
+            except ValueError as err:
+                raise ValueError(f"{where}: invalid 'config': {err}") from err
+            vocab = None
+            if "vocab_json" in z.headers:
+                text = z.read(["vocab_json"])["vocab_json"]
+                if text.shape != () or text.dtype.kind != "U":
+                    raise ValueError(f"{where}: 'vocab_json' must be one string (JSON text)")
+                try:
+                    vocab = Vocab.from_json(str(text))
+                except ValueError as err:
+                    raise ValueError(f"{where}: 'vocab_json': {err}") from err
+                if len(vocab) != v:
+                    raise ValueError(
+                        f"{where}: the vocabulary has {len(vocab)} words, 'config' says {v}"
+                    )
+            model._load_npz(z, strict=True, ignore=frozenset({"config", "vocab_json"}))
+        model.vocab = vocab
         return model
 
     def extra_repr(self) -> str:

@@ -13,15 +13,16 @@ the token itself (so the same corpus always gives the same ids).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from nn import checkpoint
+from nn.checkpoint import atomic_write
 
 DEFAULT_SPECIALS = ("<pad>", "<unk>", "<sos>", "<eos>")
 _SPECIAL_ROLES = {"pad": "<pad>", "unk": "<unk>", "sos": "<sos>", "eos": "<eos>"}
@@ -200,31 +201,33 @@ class Vocab:
         return vocab
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write `to_json()` atomically (temporary file beside `path`, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.to_json())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        """Write `to_json()` (UTF-8) atomically with `nn.checkpoint.atomic_write`: a crash
+        leaves the old file."""
+        data = self.to_json().encode("utf-8")
+        atomic_write(path, lambda f: f.write(data))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Vocab:
-        """Read a file written by `save`; ValueError (naming the file) if it is corrupt."""
+        """Read a file written by `save`; ValueError naming the file if it is corrupt, not
+        UTF-8 JSON, or larger than `nn.checkpoint.MAX_READ_BYTES`."""
+        size = os.stat(path).st_size
+        if size > checkpoint.MAX_READ_BYTES:
+            raise ValueError(
+                f"Vocab.load: {path} is {size} bytes, more than nn.checkpoint.MAX_READ_BYTES; "
+                "not a vocabulary file (raise the bound if it is trusted)"
+            )
         try:
             text = Path(path).read_text(encoding="utf-8")
         except UnicodeDecodeError as e:
-            raise ValueError(f"{path}: not a Vocab file ({e})") from None
+            raise ValueError(f"Vocab.load: {path} is not a Vocab file (not UTF-8: {e})") from None
         try:
             return cls.from_json(text)
         except ValueError as e:
-            raise ValueError(f"{path}: {e}") from None
+            raise ValueError(f"Vocab.load: {path}: {e}") from None
+        except RecursionError:  # json nests deeper than the interpreter's stack
+            raise ValueError(
+                f"Vocab.load: {path}: not a Vocab JSON document (nested too deeply)"
+            ) from None
 
 
 def pad_batch(
