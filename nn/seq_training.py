@@ -63,18 +63,19 @@ def _train(
         model.train()
         desc = f"epoch {epoch}/{epochs}"
         total, count = 0.0, 0
-        bar = tqdm(list(batches(rng)), desc=desc, disable=not progress, leave=True)
-        for batch in bar:
-            loss = loss_of(batch)
-            opt.zero_grad()
-            loss.backward()
-            clip_grad_norm_(params, clip)
-            opt.step()
-            value = float(loss.data)
-            if not math.isfinite(value):
-                raise FloatingPointError(f"{desc}: the loss became {value}")
-            total, count = total + value, count + 1
-            bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+        # closed even when a step raises, so an error message starts on its own line
+        with tqdm(list(batches(rng)), desc=desc, disable=not progress, leave=True) as bar:
+            for batch in bar:
+                loss = loss_of(batch)
+                opt.zero_grad()
+                loss.backward()
+                clip_grad_norm_(params, clip)
+                opt.step()
+                value = float(loss.data)
+                if not math.isfinite(value):
+                    raise FloatingPointError(f"{desc}: the loss became {value}")
+                total, count = total + value, count + 1
+                bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
         history.setdefault("train loss", []).append(total / max(count, 1))
         for group in opt.param_groups:
             group["lr"] *= gamma

@@ -79,22 +79,25 @@ def fit(
     for epoch in range(1, epochs + 1):
         model.train()
         total, correct, count = 0.0, 0, 0
-        bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=True)
-        for x, y in bar:
-            loss, right = _loss(task, model, x, y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            value = float(loss.data)
-            if not np.isfinite(value):
-                raise FloatingPointError(f"fit: loss became {value} in epoch {epoch}")
-            total += value * x.shape[0]
-            correct += right
-            count += x.shape[0]
-            shown = {"loss": f"{total / count:.4f}"}
-            if task == "classify":
-                shown["acc"] = f"{correct / count:.3f}"
-            bar.set_postfix(shown, refresh=False)
+        # closed even when a step raises, so an error message starts on its own line
+        with tqdm(
+            train_loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=True
+        ) as bar:
+            for x, y in bar:
+                loss, right = _loss(task, model, x, y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                value = float(loss.data)
+                if not np.isfinite(value):
+                    raise FloatingPointError(f"fit: loss became {value} in epoch {epoch}")
+                total += value * x.shape[0]
+                correct += right
+                count += x.shape[0]
+                shown = {"loss": f"{total / count:.4f}"}
+                if task == "classify":
+                    shown["acc"] = f"{correct / count:.3f}"
+                bar.set_postfix(shown, refresh=False)
         history.setdefault("train loss", []).append(total / max(count, 1))
         if task == "classify":
             history.setdefault("train acc", []).append(correct / max(count, 1))

@@ -10,17 +10,31 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from viz.circuits import add_mul_circuit, sigmoid_neuron
+from viz.cli_args import (
+    DATA_SETS,
+    MODEL_CACHES,
+    TRAIN_OPTIONS,
+    Parser,
+    file_problem,
+    folder_arg,
+    folder_problem,
+    graph_out,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    train_option_problem,
+)
 from viz.expr import ExpressionError, parse_assignments, parse_expression
 from viz.graph import draw_graph
 from viz.steps import backprop_steps
 from viz.text import edge_table
-
-GRAPH_SUFFIXES = (".svg", ".png", ".dot", ".html")
-
 
 # the demo's short training runs: (model, data set, epochs, folder)
 DEMO_RUNS = (("mlp", "digits", 10, "mlp_digits"), ("lenet", "mnist5k", 4, "lenet_mnist5k"))
@@ -75,109 +89,200 @@ def _demo(out: Path, train: bool = True) -> int:
     return 0
 
 
-def _graph(expr: str, assignments: list[str], out: Path, fmt: str, show: str) -> int:
-    if out.suffix.lower() not in GRAPH_SUFFIXES:
-        print(
-            f"tracegrad graph: --out must end in one of {', '.join(GRAPH_SUFFIXES)}",
-            file=sys.stderr,
-        )
-        return 2
+def _graph(parser: Parser, args: argparse.Namespace) -> int:
     try:
-        values = parse_assignments(assignments)
-        f = parse_expression(expr, values)
+        values = parse_assignments(args.values)
     except ExpressionError as err:
-        print(f"tracegrad graph: {err}", file=sys.stderr)
-        return 2
+        parser.fail("name=value", str(err))
+    try:
+        f = parse_expression(args.expr, values)
+    except ExpressionError as err:
+        parser.fail("expr", str(err))
+    if problem := file_problem(args.out):
+        parser.fail("--out", problem)
+    out, fmt = args.out, args.fmt
     if out.suffix.lower() == ".html":
-        backprop_steps(f, fmt=fmt, title=expr).save_html(out)
+        backprop_steps(f, fmt=fmt, title=args.expr).save_html(out)
     else:
         f.backward()
-        draw_graph(f, fmt=fmt, show=show).save(out)
+        draw_graph(f, fmt=fmt, show=args.show).save(out)
         print(edge_table(f, fmt))
     print(f"wrote {out}")
     return 0
 
 
-def _train(args: argparse.Namespace) -> int:
-    from viz.train_cli import train_main
-    from viz.train_seq import SEQ_MODELS, train_sequence_model
+def _run_error(command: str, err: BaseException, status: int = 1) -> int:
+    """A failure after the arguments were accepted: one line on stderr."""
+    print(f"tracegrad {command}: error: {' '.join(str(err).split())}", file=sys.stderr)
+    return status
 
-    data = args.data or ("digits" if args.model != "lenet" else "mnist5k")
-    out = args.out or Path("runs") / args.model
+
+def _check_train_args(parser: Parser, args: argparse.Namespace) -> tuple[str | None, Path]:
+    """Refuse what ``args.model`` would ignore or cannot use, before any training starts;
+    returns the image data set (None for the sequence models) and the output folder."""
+    from nn.data.cache import load_cached
+    from viz.train_cli import RECIPES
+    from viz.train_seq import SEQ_MODELS
+
+    model = args.model
+    given = {
+        "--data": args.data,
+        "--epochs": args.epochs,
+        "--lr": args.lr,
+        "--batch-size": args.batch_size,
+        "--no-attention": True if args.no_attention else None,
+    }
+    refused = train_option_problem(model, [k for k, v in given.items() if v is not None])
+    if refused:
+        parser.fail(*refused)
+    data = None
+    if model not in SEQ_MODELS:
+        data = args.data if args.data is not None else ("mnist5k" if model == "lenet" else "digits")
+        if (model, data) not in RECIPES:
+            parser.fail("--data", f"{model} needs 28×28 images: use --data mnist5k or mnist")
+    needs = [("--data", "mnist")] if data == "mnist" else []
+    needs += [("model", name) for name in MODEL_CACHES.get(model, ())]
+    for argument, name in needs:  # fetched data sets: present and verified before training
+        try:
+            load_cached(name)
+        except (FileNotFoundError, ValueError) as err:
+            parser.fail(argument, f"{model} needs the {name} data set: {err}")
+    out = args.out if args.out is not None else Path("runs") / model
+    if problem := folder_problem(out):
+        parser.fail("--out", problem)
+    return data, out
+
+
+def _train(parser: Parser, args: argparse.Namespace) -> int:
+    from viz.train_cli import train_main
+    from viz.train_seq import train_sequence_model
+
+    data, out = _check_train_args(parser, args)
+    model = args.model
     try:
-        if args.model in SEQ_MODELS:
-            metrics = train_sequence_model(
-                args.model, out, epochs=args.epochs, seed=args.seed, attention=not args.no_attention
-            )
-        else:
-            metrics = train_main(
-                args.model,
-                data,
-                out,
-                epochs=args.epochs,
-                lr=args.lr,
-                batch=args.batch_size,
-                seed=args.seed,
-            )
-    except (ValueError, FileNotFoundError) as err:
-        print(f"tracegrad train: {err}", file=sys.stderr)
-        return 2
+        # numpy's overflow warnings stay quiet: a diverging run is reported below, in one line
+        with np.errstate(all="ignore"):
+            if data is None:
+                metrics = train_sequence_model(
+                    model,
+                    out,
+                    epochs=args.epochs,
+                    lr=args.lr,
+                    batch_size=args.batch_size,
+                    seed=args.seed,
+                    attention=not args.no_attention,
+                )
+            else:
+                metrics = train_main(
+                    model,
+                    data,
+                    out,
+                    epochs=args.epochs,
+                    lr=args.lr,
+                    batch=args.batch_size,
+                    seed=args.seed,
+                )
     except KeyboardInterrupt:
         return 130
+    except FloatingPointError as err:
+        if args.lr is not None:
+            parser.fail("--lr", f"training diverged with lr={args.lr} ({err}); try a smaller --lr")
+        return _run_error("train", err)
+    except (ValueError, OSError) as err:
+        return _run_error("train", err)
     print(json.dumps(metrics, indent=2, ensure_ascii=False))
     print(f"wrote {out}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``tracegrad`` console script."""
-    parser = argparse.ArgumentParser(prog="tracegrad", description=__doc__.splitlines()[0])
+def _fetch(parser: Parser, args: argparse.Namespace) -> int:
+    from nn.data.cache import data_dir
+    from nn.data.fetch import FETCHERS, FetchError
+
+    if problem := folder_problem(data_dir(args.cache_dir)):
+        env = os.environ.get("TRACEGRAD_DATA")
+        if args.cache_dir is None and env:
+            parser.error(f"TRACEGRAD_DATA={env}: {problem}; set it to a folder or give --cache-dir")
+        parser.fail("--cache-dir", problem)
+    try:
+        path = FETCHERS[args.name](args.cache_dir, force=args.force, log=print)
+    except KeyboardInterrupt:
+        return 130
+    except FetchError as err:  # keeps pip's last lines: they say what went wrong
+        print(f"tracegrad data fetch {args.name}: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        return _run_error(f"data fetch {args.name}", err)
+    print(path)
+    return 0
+
+
+def build_parser() -> Parser:
+    """The ``tracegrad`` argument parser: one-line errors, values checked by ``type=``."""
+    parser = Parser(prog="tracegrad", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="backprop through the course's worked examples")
-    demo.add_argument("--out", type=Path, default=Path("tracegrad-demo"), help="output folder")
+    demo.add_argument("--out", type=folder_arg, default=Path("tracegrad-demo"), help="folder")
     demo.add_argument("--no-train", action="store_true", help="only the circuits (seconds)")
     graph = sub.add_parser("graph", help="draw a scalar expression and its gradients")
     graph.add_argument("expr", help='e.g. "(x+y)*z"; + - * / ** exp log tanh sigmoid relu')
     graph.add_argument("values", nargs="*", metavar="name=value", help="e.g. x=-2 y=5 z=-4")
-    graph.add_argument("--out", type=Path, default=Path("graph.svg"), help=".svg .png .dot .html")
+    graph.add_argument(
+        "--out", type=graph_out, default=Path("graph.svg"), help=".svg .png .dot .html"
+    )
     graph.add_argument("--fmt", default=".4g", help="number format (default .4g)")
     graph.add_argument("--show", choices=("both", "forward", "backward"), default="both")
     train = sub.add_parser("train", help="train a model on bundled data")
-    train.add_argument(
-        "model",
-        choices=(
-            "mlp",
-            "lenet",
-            "autoencoder",
-            "lstm-poems",
-            "seq2seq-dates",
-            "seq2seq-poems",
-            "seq2seq-kjv",
-            "word2vec",
-        ),
-    )
+    train.add_argument("model", choices=tuple(TRAIN_OPTIONS))
     train.add_argument("--no-attention", action="store_true", help="Seq2Seq without attention")
     train.add_argument("--data", choices=("digits", "mnist5k", "mnist"), default=None)
-    train.add_argument("--epochs", type=int, default=None, help="default: the model's recipe")
-    train.add_argument("--lr", type=float, default=None, help="Adam's learning rate")
-    train.add_argument("--batch-size", type=int, default=None)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", type=Path, default=None, help="folder (default runs/MODEL)")
+    train.add_argument(
+        "--epochs", type=positive_int, default=None, help="default: the model's recipe"
+    )
+    train.add_argument(
+        "--lr", type=positive_float, default=None, help="learning rate (Adam; word2vec's alpha)"
+    )
+    train.add_argument("--batch-size", type=positive_int, default=None)
+    train.add_argument("--seed", type=nonnegative_int, default=0)
+    train.add_argument("--out", type=folder_arg, default=None, help="folder (default runs/MODEL)")
     data = sub.add_parser("data", help="fetch a data set that is too big to ship")
-    data.add_argument("action", choices=("fetch",))
-    data.add_argument("rest", nargs=argparse.REMAINDER, help="e.g. mnist")
-    args = parser.parse_args(argv)
-    if args.command == "train":
-        return _train(args)
-    if args.command == "data":
-        from nn.data import fetch_main
+    fetch = data.add_subparsers(dest="action", required=True).add_parser(
+        "fetch", help="download a data set into the local cache"
+    )
+    fetch.add_argument("name", choices=DATA_SETS)
+    fetch.add_argument(
+        "--cache-dir",
+        type=folder_arg,
+        default=None,
+        help="default: $TRACEGRAD_DATA or ~/.cache/tracegrad",
+    )
+    fetch.add_argument("--force", action="store_true", help="download again even if present")
+    for command in (demo, graph, train, fetch):
+        command.set_defaults(command_parser=command)
+    return parser
 
-        return fetch_main(args.rest)
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tracegrad`` console script; exit status 0, 1 (a run failed),
+    2 (a bad argument: one line on stderr naming it) or 130 (interrupted)."""
+    try:
+        return _main(argv)
+    except SystemExit as e:  # argparse's errors and --help: the status, as from any error
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    sub = args.command_parser  # the subcommand's parser: its errors carry its prog
+    if args.command == "train":
+        return _train(sub, args)
+    if args.command == "data":
+        return _fetch(sub, args)
     if args.command == "demo":
+        if problem := folder_problem(args.out):
+            sub.fail("--out", problem)
         return _demo(args.out, train=not args.no_train)
-    if args.command == "graph":
-        return _graph(args.expr, args.values, args.out, args.fmt, args.show)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    return _graph(sub, args)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import nn
 from nn.data import DataLoader, load_digits, load_mnist, load_mnist5k, train_test_split
 from nn.optim import Adam, StepLR
 from nn.training import evaluate, fit
+from viz.cli_args import check_settings
 from viz.graph import write_atomically
 from viz.plots import plot_curves, plot_feature_maps, plot_filters, plot_reconstructions
 
@@ -99,6 +100,9 @@ def train_main(
 ) -> dict[str, float]:
     """Train, checkpointing each epoch into ``out``; returns the final metrics.
 
+    ``epochs``, ``lr`` and ``batch`` left as None take the recipe's values (`RECIPES`);
+    given, they must be >= 1, finite > 0 and >= 1 (ValueError naming the setting).
+
     Classifiers see standardised pixels ((x - mean) / std of the training set; both are
     written to metrics.json); the autoencoder reconstructs raw pixels in [0, 1].
     """
@@ -106,8 +110,12 @@ def train_main(
         raise ValueError(f"unknown model {model!r}; choose from {MODELS}")
     if data_name not in DATASETS:
         raise ValueError(f"unknown data set {data_name!r}; choose from {DATASETS}")
+    check_settings(epochs=epochs, lr=lr, batch_size=batch, seed=seed)
     r = recipe(model, data_name)
-    epochs, lr, batch = epochs or r.epochs, lr or r.lr, batch or r.batch
+    # None means the recipe's value; anything else is used as given (0 is refused, not replaced)
+    epochs = r.epochs if epochs is None else epochs
+    lr = r.lr if lr is None else lr
+    batch = r.batch if batch is None else batch
     out.mkdir(parents=True, exist_ok=True)
     nn.manual_seed(seed)
     data = load_split(data_name, seed)

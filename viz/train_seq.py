@@ -22,6 +22,7 @@ from nn.data.text import Vocab
 from nn.seq2seq import Seq2Seq
 from nn.seq_training import exact_match, train_charlm, train_seq2seq
 from nn.word2vec import Word2Vec
+from viz.cli_args import check_settings
 from viz.graph import write_atomically
 from viz.plots import plot_attention, plot_curves, plot_embeddings
 
@@ -61,7 +62,14 @@ def poem_text(poem: list[str]) -> str:
 
 
 def lstm_poems(
-    out: Path, *, epochs: int, seed: int, progress: bool, limit: int | None = None
+    out: Path,
+    *,
+    epochs: int,
+    seed: int,
+    progress: bool,
+    limit: int | None = None,
+    lr: float = 3e-3,
+    batch_size: int = 64,
 ) -> dict:
     """Train the char-LSTM on 95 % of the quatrains; held-out perplexity and samples."""
     poems = corpora.load_tang_quatrains()
@@ -76,7 +84,8 @@ def lstm_poems(
         [encode(p) for p in train],
         pad_id=vocab.pad,
         epochs=epochs,
-        lr=3e-3,
+        batch_size=batch_size,
+        lr=lr,
         gamma=0.85,
         seed=seed,
         held_out=[encode(p) for p in test],
@@ -126,6 +135,7 @@ def _seq2seq_run(
     min_count: int = 1,
     n_eval: int = 500,
     limit: int | None = None,
+    batch_size: int = 64,
 ) -> dict:
     train_text, test_text = _limit(train_text, test_text, limit)
     src_vocab = Vocab.build([tokenize(s) for s, _ in train_text], min_count=min_count)
@@ -147,6 +157,7 @@ def _seq2seq_run(
         model,
         train,
         epochs=epochs,
+        batch_size=batch_size,
         lr=lr,
         gamma=gamma,
         seed=seed,
@@ -264,10 +275,16 @@ THEMES = {
 
 
 def word2vec(
-    out: Path, *, epochs: int, seed: int, progress: bool, limit: int | None = None
+    out: Path,
+    *,
+    epochs: int,
+    seed: int,
+    progress: bool,
+    limit: int | None = None,
+    lr: float = 0.025,
 ) -> dict:
     """Skip-gram with negative sampling on the bundled Bible part; neighbours, analogies,
-    and a 2-D PCA projection of common words."""
+    and a 2-D PCA projection of common words. ``lr`` is SGD's starting alpha (gensim's)."""
     from nn.data.analogies import ANALOGIES
 
     sentences = corpora.load_bible_sentences()[:limit]
@@ -280,6 +297,7 @@ def word2vec(
         sg=1,
         negative=5,
         epochs=epochs,
+        alpha=lr,
         seed=seed,
     )
     seconds = time.perf_counter() - start
@@ -310,11 +328,23 @@ def word2vec(
     }
 
 
+# name -> default epochs (each run's other defaults sit in its function or SEQ2SEQ_RUNS)
+DEFAULT_EPOCHS = {
+    "lstm-poems": 12,
+    "seq2seq-dates": 4,
+    "seq2seq-poems": 10,
+    "seq2seq-kjv": 4,
+    "word2vec": 5,
+}
+
+
 def train_sequence_model(
     name: str,
     out: Path,
     *,
-    epochs: int | None,
+    epochs: int | None = None,
+    lr: float | None = None,
+    batch_size: int | None = None,
     seed: int = 0,
     attention: bool = True,
     progress: bool = True,
@@ -322,23 +352,27 @@ def train_sequence_model(
 ) -> dict:
     """Run ``tracegrad train NAME`` for a sequence model; returns and writes the metrics.
 
+    ``epochs``, ``lr`` and ``batch_size`` left as None take the run's defaults; given, they
+    are used as they are (epochs and batch_size >= 1, lr finite > 0, else ValueError).
+    word2vec trains pair by pair (``lr`` is its starting alpha; a ``batch_size`` is refused),
+    and only the seq2seq runs take ``attention=False``.
     ``limit`` caps the training examples (sentences for word2vec) for a quick run."""
-    defaults = {
-        "lstm-poems": 12,
-        "seq2seq-dates": 4,
-        "seq2seq-poems": 10,
-        "seq2seq-kjv": 4,
-        "word2vec": 5,
-    }
-    if name not in defaults:
+    if name not in DEFAULT_EPOCHS:
         raise ValueError(f"unknown sequence model {name!r}; choose from {SEQ_MODELS}")
+    check_settings(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+    if name == "word2vec" and batch_size is not None:
+        raise ValueError("word2vec trains pair by pair: batch_size does not apply")
+    if not attention and name not in SEQ2SEQ_RUNS:
+        raise ValueError(f"attention=False applies to the seq2seq models, not {name}")
     out.mkdir(parents=True, exist_ok=True)
-    epochs = epochs or defaults[name]
+    epochs = DEFAULT_EPOCHS[name] if epochs is None else epochs
+    given = {"lr": lr, "batch_size": batch_size}
+    given = {k: v for k, v in given.items() if v is not None}
     start = time.perf_counter()
     if name == "lstm-poems":
-        metrics = lstm_poems(out, epochs=epochs, seed=seed, progress=progress, limit=limit)
+        metrics = lstm_poems(out, epochs=epochs, seed=seed, progress=progress, limit=limit, **given)
     elif name == "word2vec":
-        metrics = word2vec(out, epochs=epochs, seed=seed, progress=progress, limit=limit)
+        metrics = word2vec(out, epochs=epochs, seed=seed, progress=progress, limit=limit, **given)
     else:
         data, settings = SEQ2SEQ_RUNS[name]
         train, test = data(seed)
@@ -351,9 +385,10 @@ def train_sequence_model(
             attention=attention,
             progress=progress,
             limit=limit,
-            **settings,
+            **{**settings, **given},
         )
     metrics.update(model=name, epochs=epochs, seconds=round(time.perf_counter() - start, 1))
+    metrics.update(given)
     samples = metrics.get("samples")
     if samples:
         write_atomically(out / "samples.txt", ("\n".join(samples) + "\n").encode("utf-8"))
