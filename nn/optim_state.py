@@ -88,7 +88,7 @@ def _param_state(who: str, p: Tensor, values: Mapping, fresh: dict[str, Any]) ->
         )
     out: dict[str, Any] = {k: None for k in values if k not in fresh}
     for key, ref in fresh.items():
-        value, where = values[key], f"{who}[{key!r}]"
+        value, where = values[key], f"{who} entry {key!r}"
         if isinstance(ref, np.ndarray):
             a = as_array(value, where)
             problem = check_fit(where, a.shape, a.dtype, p.shape, p.dtype)
@@ -167,7 +167,7 @@ def check_optimizer_state(
         if cache not in fresh:
             group = {**opt.param_groups[i], **options[i]}
             fresh[cache] = _fresh_state(opt, p, group)
-        state[p] = _param_state(f"{who}: state[{k}]", p, values, fresh[cache])
+        state[p] = _param_state(f"{who}: state[{k}] (parameter group {i})", p, values, fresh[cache])
     return options, state
 
 

@@ -67,7 +67,7 @@ def check_fit(
     if target.kind == "b" and dtype.kind == "f":
         return f"{where}: a float array cannot be loaded into a bool slot"
     if tuple(shape) != tuple(target_shape):
-        return f"{where}: shape mismatch: {tuple(shape)} given, {tuple(target_shape)} expected"
+        return f"{where}: shape mismatch: got shape {tuple(shape)}, expected {tuple(target_shape)}"
     return None
 
 
