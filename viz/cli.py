@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import sys
@@ -98,6 +99,12 @@ def _graph(parser: Parser, args: argparse.Namespace) -> int:
         f = parse_expression(args.expr, values)
     except ExpressionError as err:
         parser.fail("expr", str(err))
+    if not f.requires_grad:
+        parser.fail("expr", f"{args.expr!r} uses no variable: there is no gradient to draw")
+    tree = ast.parse(args.expr.strip(), mode="eval")  # parse_expression accepted it
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if unused := [name for name in values if name not in used]:
+        parser.fail("name=value", f"{unused[0]} is not used in {args.expr!r}")
     if problem := file_problem(args.out):
         parser.fail("--out", problem)
     out, fmt = args.out, args.fmt
