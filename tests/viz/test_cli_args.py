@@ -203,6 +203,17 @@ def test_train_sequence_model_refuses_zero_epochs_and_passes_lr_and_batch(monkey
         train_seq.train_sequence_model("lstm-poems", tmp_path, lr=0.125, limit=50)
     assert (seen["epochs"], seen["lr"], seen["batch_size"]) == (12, 0.125, 64)
 
+    class Word2Vec:
+        @staticmethod
+        def train(sentences, **kwargs):
+            seen.update(kwargs)
+            raise Stop
+
+    monkeypatch.setattr(train_seq, "Word2Vec", Word2Vec)
+    with pytest.raises(Stop):
+        train_seq.train_sequence_model("word2vec", tmp_path, epochs=3, lr=0.05, limit=50)
+    assert (seen["epochs"], seen["alpha"]) == (3, 0.05)
+
 
 @pytest.mark.parametrize(
     ("settings", "message"),
