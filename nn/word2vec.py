@@ -335,8 +335,8 @@ class Word2Vec(Module):
                     raise ValueError(f"{where}: 'vocab_json' must be one string (JSON text)")
                 try:
                     vocab = Vocab.from_json(str(text))
-                except ValueError as err:
-                    raise ValueError(f"{where}: 'vocab_json': {err}") from err
+                except (ValueError, RecursionError) as err:  # json nested too deeply
+                    raise ValueError(f"{where}: 'vocab_json' is not a vocabulary: {err}") from None
                 if len(vocab) != v:
                     raise ValueError(
                         f"{where}: the vocabulary has {len(vocab)} words, 'config' says {v}"

@@ -181,7 +181,7 @@ def test_save_removes_stale_temp_files_only(tmp_path):
     files = {
         f".m.npz.{_dead_pid()}-abc123.tmp": (minutes_ago, False),  # writer died
         ".m.npz.k2j4h5g6.tmp": (hour_ago, False),  # old naming, untouched for hours
-        f".m.npz.{os.getpid()}-live01.tmp": (hour_ago - 1, True),  # ours but very old: stale
+        f".m.npz.{os.getpid()}-live01.tmp": (hour_ago, False),  # a live PID, hours untouched
         f".m.npz.{os.getppid()}-live02.tmp": (minutes_ago, True),  # a live writer
         f".m.npz.{_dead_pid()}-fresh1.tmp": (time.time(), True),  # just written
         ".m.npz.k2j4h5g7.tmp": (minutes_ago, True),  # old naming, recent
@@ -189,7 +189,6 @@ def test_save_removes_stale_temp_files_only(tmp_path):
         ".other.npz.12-abc.tmp": (hour_ago, True),
         "m.npz.12-abc.tmp": (hour_ago, True),
     }
-    files[f".m.npz.{os.getpid()}-live01.tmp"] = (hour_ago, False)
     for name, (mtime, _) in files.items():
         (tmp_path / name).write_bytes(b"x" * 100)
         os.utime(tmp_path / name, (mtime, mtime))
@@ -270,6 +269,9 @@ def test_word2vec_load_checks_the_vocabulary_size(tmp_path):
         nn.Word2Vec.load(path)
     path = _w2v_file(tmp_path / "w3.npz", [2, 2, 1, 5], tables=(2, 2), vocab=vocab)
     assert nn.Word2Vec.load(path).vocab == vocab
+    np.savez(path, **{**np.load(path), "vocab_json": np.array("[" * 100_000)})
+    with pytest.raises(ValueError, match="'vocab_json' is not a vocabulary"):
+        nn.Word2Vec.load(path)
 
 
 def test_vocab_load_errors_name_the_file(tmp_path, monkeypatch):
