@@ -6,6 +6,7 @@ knows, of the kind of its current value (bool, finite number, tuple of numbers) 
 own option checks. Per-parameter state must have the entries the optimizer itself keeps under
 those options — found by one update of a tiny scratch parameter, so no optimizer needs a
 written schema — with arrays of the parameter's shape, real and finite, cast to its dtype.
+Last, one update of a copy of each parameter with its loaded state must stay finite.
 """
 
 from __future__ import annotations
@@ -73,6 +74,23 @@ def _fresh_state(opt: Optimizer, p: Tensor, group: dict) -> dict[str, Any]:
     with no_grad(), np.errstate(all="ignore"):
         opt._update(scratch, np.ones_like(scratch.data), state, {**group, "params": [scratch]})
     return state
+
+
+def _dry_run(opt: Optimizer, who: str, p: Tensor, state: dict[str, Any], group: dict) -> None:
+    """One update of a copy of ``p`` with a copy of ``state`` and a zero gradient: a state
+    that makes it non-finite (a negative second moment, an overflowing average) is refused."""
+    scratch = Tensor(p.data.copy())
+    errors = {"over": "raise", "invalid": "raise", "divide": "raise", "under": "ignore"}
+    try:
+        with no_grad(), np.errstate(**errors):
+            opt._update(scratch, np.zeros_like(p.data), copy.deepcopy(state), group)
+    except FloatingPointError as err:
+        raise ValueError(
+            f"{who}: this state makes an update non-finite ({err}): corrupt values such as a "
+            "negative second moment"
+        ) from None
+    if not np.isfinite(scratch.data).all() and np.isfinite(p.data).all():
+        raise ValueError(f"{who}: this state makes an update non-finite")
 
 
 def _param_state(who: str, p: Tensor, values: Mapping, fresh: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +185,10 @@ def check_optimizer_state(
         if cache not in fresh:
             group = {**opt.param_groups[i], **options[i]}
             fresh[cache] = _fresh_state(opt, p, group)
-        state[p] = _param_state(f"{who}: state[{k}] (parameter group {i})", p, values, fresh[cache])
+        where = f"{who}: state[{k}] (parameter group {i})"
+        state[p] = _param_state(where, p, values, fresh[cache])
+        if state[p]:
+            _dry_run(opt, where, p, state[p], {**opt.param_groups[i], **options[i]})
     return options, state
 
 

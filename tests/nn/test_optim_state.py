@@ -81,6 +81,17 @@ def test_optimizer_bad_state_entry_changes_nothing(index, entry, value, error, w
     assert _snapshot(opt) == before
 
 
+def test_optimizer_state_that_makes_a_step_non_finite_is_refused():
+    """A negative second moment passes every per-entry check, but sqrt(v) would be NaN."""
+    opt = _trained()
+    before = _snapshot(opt)
+    saved = _trained().state_dict()
+    saved["state"][2]["exp_avg_sq"] = np.float64(-1.0)
+    with pytest.raises(ValueError, match=r"state\[2\] \(parameter group 1\).*non-finite"):
+        opt.load_state_dict(saved)
+    assert _snapshot(opt) == before
+
+
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
