@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,6 +28,17 @@ __all__ = [
     "read_npz",
     "write_npz",
 ]
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Set each tensor's ``.grad`` to None, or fill it with zeros in place (keeping the array)."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.fill(0)
 
 
 class Parameter(Tensor):
@@ -151,10 +162,9 @@ class Module:
         """Evaluation mode: dropout off."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (set to None)."""
-        for p in self.parameters():
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's ``.grad``: to None (default) or to zeros in place."""
+        zero_grads(self.parameters(), set_to_none)
 
     # -- traversal ---------------------------------------------------------------------
     def named_modules(

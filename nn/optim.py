@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad
+from nn.module import zero_grads
 from nn.optim_state import check_optimizer_state
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -114,14 +115,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad``: to None (default) or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.fill(0)
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a ``.grad``; returns ``closure()`` if given.

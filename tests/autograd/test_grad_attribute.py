@@ -90,7 +90,7 @@ def test_optimizers_keep_0d_parameters_and_gradients_as_arrays(make, options):
     assert s.item() < 2.0
 
 
-def _pending_module_zero_grad_keeps_0d_buffers_of_zeros():
+def test_module_zero_grad_in_place_keeps_arrays_of_zeros():
     lin = nn.Linear(1, 1)
     lin(Tensor(np.ones((1, 1)))).sum().backward()
     lin.zero_grad(set_to_none=False)
