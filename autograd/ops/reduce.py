@@ -91,16 +91,16 @@ class Max(Function):
     @staticmethod
     def forward(ctx, a, *, axis=None, keepdims=False):
         _remember_axes(ctx, a, axis, keepdims)
-        top = a.max(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(a)
-        ctx.top = top
-        return top if keepdims else np.squeeze(top, axis=ctx.axes)
+        return a.max(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        # d/da_i: 1 at the maximum; tied maxima share it equally (as torch.amax)
-        mask = a == ctx.top
+        # d/da_i: 1 at the maximum; tied maxima share it equally (as torch.amax). The maximum
+        # is found again in the saved (version-checked) input, not kept from forward: the
+        # output is the user's, who may change it in place.
+        mask = a == a.max(axis=ctx.axes, keepdims=True)
         share = mask / mask.sum(axis=ctx.axes, keepdims=True)
         return _expand(grad, ctx.axes, ctx.keepdims) * share
 
