@@ -17,12 +17,14 @@ from viz.plots import (
     project_2d,
 )
 from viz.steps import Steps, backprop_steps
+from viz.style import check_fmt
 from viz.text import edge_table
 
 __all__ = [
     "Graph",
     "Steps",
     "backprop_steps",
+    "check_fmt",
     "draw_graph",
     "edge_table",
     "explode_op",

@@ -20,7 +20,8 @@ import numpy as np
 import autograd
 from autograd import Tensor
 
-MAX_ELEMENTS = 400  # scalar nodes an exploded picture may hold before it is unreadable
+MAX_ELEMENTS = 400  # input and output elements an exploded op may have in all
+MAX_NODES = 1000  # scalar nodes its rebuilt graph may hold (a 10×10 @ 10×10 needs 2,100)
 
 _UNARY: dict[str, Callable[[Tensor], Tensor]] = {
     "exp": Tensor.exp,
@@ -98,8 +99,23 @@ def _build(op: str, ins: list[np.ndarray], out_shape: tuple[int, ...]) -> np.nda
         if out_shape not in ((), (1,)):
             raise ValueError(f"viz explode: {op} is exploded only when it reduces every element")
         total = _sum(list(ins[0].reshape(-1)))
-        out[...] = total / ins[0].size if op == "mean" else total
+        # item assignment stores the Tensor itself; out[...] = would convert it to an array
+        out.reshape(-1)[0] = total / ins[0].size if op == "mean" else total
     return out
+
+
+def _node_count(op: str, shapes: list[tuple[int, ...]], out_shape: tuple[int, ...]) -> int:
+    """Nodes of the scalar graph ``_build`` makes: one leaf per input element, plus ops."""
+    leaves = sum(int(np.prod(s, dtype=np.int64)) for s in shapes)
+    size = int(np.prod(out_shape, dtype=np.int64))
+    if op == "matmul" and all(len(s) == 2 for s in shapes):
+        inner = shapes[0][1]
+        return leaves + size * (2 * inner - 1)  # inner products and inner - 1 sums each
+    if op == "softmax" and out_shape:
+        return leaves + 3 * size  # an exp, a share of the row sum and a division each
+    if op in ("sum", "mean"):
+        return leaves + leaves  # a chain of sums, and the division for a mean
+    return leaves + size
 
 
 def explode_op(y: Tensor) -> list[Tensor]:
@@ -107,7 +123,8 @@ def explode_op(y: Tensor) -> list[Tensor]:
 
     Supports elementwise unary and binary ops (with broadcasting), 2-D matmul, softmax
     over the last axis and full sum/mean. Raises ValueError for other ops, for leaves,
-    and for ops with more than ``MAX_ELEMENTS`` elements in all.
+    for ops with more than ``MAX_ELEMENTS`` elements in all and for ops whose scalar graph
+    would hold more than ``MAX_NODES`` nodes.
     """
     if not isinstance(y, Tensor):
         raise TypeError(f"viz explode: expected a Tensor, got {type(y).__name__}")
@@ -121,6 +138,13 @@ def explode_op(y: Tensor) -> list[Tensor]:
         raise ValueError(
             f"viz explode: {y.op} with inputs {shapes} has {total} elements; "
             f"explode ops with at most {MAX_ELEMENTS} (it is a picture for small examples)"
+        )
+    nodes = _node_count(y.op, shapes, tuple(y.shape))
+    if nodes > MAX_NODES:
+        raise ValueError(
+            f"viz explode: {y.op} with inputs {shapes} becomes a scalar graph of {nodes:,} "
+            f"nodes, more than {MAX_NODES:,}; explode a smaller example of the same op (the "
+            "picture is for seeing the pattern, which a few rows and columns show)"
         )
     defaults = ["x", "w"] if y.op == "matmul" else ["a", "b"]
     with autograd.enable_grad():

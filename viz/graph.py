@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -9,12 +10,17 @@ from pathlib import Path
 
 from autograd import Tensor
 from viz.explode import explode_op
-from viz.render import render
+from viz.fold import plan
+from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import SHOWS, ScalarDot
-from viz.snapshot import Snapshot, graph_order, snapshot, sweep_gradients
+from viz.snapshot import Snapshot, graph_order, outline, snapshot, sweep_gradients
+from viz.style import check_fmt
 from viz.tensor_dot import TensorDot
 
 MODES = ("auto", "scalar", "tensor")
+# Boxes a picture may hold by default. Graphviz lays out a 2,000-node graph of a
+# scalar MLP in seconds; far beyond, layouts take minutes and the picture is unreadable.
+MAX_NODES = 2000
 
 
 class Graph:
@@ -23,21 +29,34 @@ class Graph:
     In Jupyter the graph shows itself inline (``_repr_svg_``).
     """
 
-    def __init__(self, dot: str, snap: Snapshot, *, renderer: str | None = None):
+    def __init__(
+        self,
+        dot: str,
+        snap: Snapshot,
+        *,
+        renderer: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ):
         self.dot = dot
         self.snapshot = snap
         self.renderer = renderer
+        self.timeout = timeout
         self._svg: str | None = None
+
+    def _render(self, fmt: str) -> bytes:
+        kind = "scalar" if self.snapshot.scalar else "tensor"
+        subject = f"a {kind} graph of {len(self.snapshot.nodes):,} nodes"
+        return render(self.dot, fmt, renderer=self.renderer, timeout=self.timeout, subject=subject)
 
     def svg(self) -> str:
         """The picture as SVG text (rendered once, then cached)."""
         if self._svg is None:
-            self._svg = render(self.dot, "svg", renderer=self.renderer).decode("utf-8")
+            self._svg = self._render("svg").decode("utf-8")
         return self._svg
 
     def png(self) -> bytes:
         """The picture as PNG bytes."""
-        return render(self.dot, "png", renderer=self.renderer)
+        return self._render("png")
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the picture; the suffix picks the format: ``.svg``, ``.png`` or ``.dot``."""
@@ -86,6 +105,65 @@ def _roots(root: Tensor | Sequence[Tensor]) -> list[Tensor]:
     return roots
 
 
+def _check_grad_range(grad_range: object) -> tuple[float, float] | None:
+    if grad_range is None:
+        return None
+    try:
+        low, high = (float(v) for v in grad_range)  # type: ignore[union-attr]
+        ok = 0 < low < high < math.inf
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            "viz.draw_graph: grad_range must be two finite numbers (low, high) with "
+            f"0 < low < high, e.g. (1e-8, 10); got {grad_range!r}"
+        )
+    return low, high
+
+
+def check_max_nodes(max_nodes: int, where: str) -> int:
+    """``max_nodes`` if it is a positive int, else a ValueError naming ``where``."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"{where}: max_nodes must be a positive int, got {max_nodes!r}")
+    return max_nodes
+
+
+def _check_size(
+    order: Sequence[Tensor], *, scalar: bool, depth: int | None, fold: bool, max_nodes: int
+) -> None:
+    """Refuse a graph whose picture would hold more than ``max_nodes`` boxes.
+
+    Counted on the structure alone (ops and scopes, after ``depth``/``fold`` for tensor
+    graphs), so a 100,000-node graph is refused in a fraction of a second.
+    """
+    if len(order) <= max_nodes:
+        return
+    scoped = not scalar and any(t.scope for t in order)
+    count = len(order)
+    if scoped and (depth is not None or fold):
+        count = len(plan(outline(order), depth=depth, fold=fold).members)
+        if count <= max_nodes:
+            return
+    if scoped:
+        advice = (
+            "collapse it: depth=1 draws each top-level module call as one box (depth=2 one "
+            "level deeper), fold=True draws repeated calls of a module (a loop) once; or draw "
+            "an intermediate tensor: draw_graph(t) draws only the graph below t"
+        )
+    else:
+        advice = (
+            "draw an intermediate tensor instead: draw_graph(t) draws only the graph below t; "
+            "or group its ops with autograd.name_scope(...) (or nn modules) and collapse them "
+            "with mode='tensor', depth=1"
+        )
+    raise ValueError(
+        f"viz.draw_graph: this graph has {count:,} nodes to draw, more than "
+        f"max_nodes={max_nodes:,}: Graphviz would take minutes and the picture would be "
+        f"unreadable. To see it, {advice}. Or pass max_nodes={count} (and a larger "
+        "timeout=) to draw it anyway"
+    )
+
+
 def draw_graph(
     root: Tensor | Sequence[Tensor],
     *,
@@ -98,6 +176,8 @@ def draw_graph(
     mode: str = "auto",
     renderer: str | None = None,
     grad_range: tuple[float, float] | None = None,
+    max_nodes: int = MAX_NODES,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Graph:
     """Draw the graph that produced ``root`` (a Tensor, or several), inputs on the left.
 
@@ -115,7 +195,17 @@ def draw_graph(
     ``fmt`` is the number format, ``show`` one of "both", "forward", "backward",
     ``mode`` forces "scalar" or "tensor" drawing. Draw before ``backward()`` and the
     picture says that no gradients exist yet.
+
+    ``fmt`` is a float format spec (".4g", ".3f"; see ``viz.check_fmt``). Size limits:
+    a graph whose picture would hold more than ``max_nodes`` boxes (default ``MAX_NODES``,
+    2,000; counted after ``depth``/``fold``) is refused up front with a ValueError saying
+    how to draw less of it — it is never collapsed behind your back. ``timeout`` is the
+    number of seconds Graphviz may take to render (``svg()``, ``png()``, ``save()``;
+    None: no limit); past it Graphviz is stopped and a RuntimeError says what to try.
     """
+    check_fmt(fmt)
+    check_max_nodes(max_nodes, "viz.draw_graph")
+    check_timeout(timeout, "viz.draw_graph")
     if show not in SHOWS:
         raise ValueError(f"viz.draw_graph: show must be one of {SHOWS}, got {show!r}")
     if mode not in MODES:
@@ -127,8 +217,10 @@ def draw_graph(
         target = roots[0] if explode is True else explode
         roots = explode_op(target)
         mode = "scalar"
+    order = graph_order(roots)
+    scalar = all(t.size == 1 for t in order) if mode == "auto" else mode == "scalar"
+    _check_size(order, scalar=scalar, depth=depth, fold=fold, max_nodes=max_nodes)
     snap = snapshot(roots)
-    scalar = snap.scalar if mode == "auto" else mode == "scalar"
     if scalar:
         if not snap.scalar:
             raise ValueError(
@@ -137,11 +229,7 @@ def draw_graph(
             )
         dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=rankdir).dot()
     else:
-        if grad_range is not None and not (0 < grad_range[0] < grad_range[1]):
-            raise ValueError(
-                f"viz.draw_graph: grad_range must be (low, high) with 0 < low < high, got "
-                f"{grad_range!r}"
-            )
+        grad_range = _check_grad_range(grad_range)
         dot = TensorDot(
             snap,
             fmt=fmt,
@@ -151,7 +239,7 @@ def draw_graph(
             fold=fold,
             grad_range=grad_range,
         ).dot()
-    return Graph(dot, snap, renderer=renderer)
+    return Graph(dot, snap, renderer=renderer, timeout=timeout)
 
 
-__all__ = ["Graph", "draw_graph", "graph_order", "sweep_gradients"]
+__all__ = ["MAX_NODES", "Graph", "draw_graph", "graph_order", "sweep_gradients"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import itertools
 
-from viz.style import ACCENT, FONT, INK, MUTED
+from viz.style import ACCENT, FONT, INK, MUTED, printable
 
 _COUNTER = itertools.count()
 
@@ -69,7 +69,7 @@ def player_html(frames: list[str], captions: list[str], *, title: str = "") -> s
     css = _CSS.format(font=FONT, ink=INK, muted=MUTED, accent=ACCENT)
     parts = [f'<div class="tg-player" id="{pid}" tabindex="0"><style>{css}</style>']
     if title:
-        parts.append(f"<h3>{html.escape(title)}</h3>")
+        parts.append(f"<h3>{html.escape(printable(title))}</h3>")
     parts.append(
         '<div class="tg-bar"><button class="tg-prev" title="previous (←)">◀ prev</button>'
         f'<input type="range" min="0" max="{len(frames) - 1}" value="0" step="1" '
@@ -77,7 +77,7 @@ def player_html(frames: list[str], captions: list[str], *, title: str = "") -> s
         '<span class="tg-count"></span></div><div class="tg-caption"></div>'
     )
     for svg, caption in zip(frames, captions):
-        cap = html.escape(caption, quote=True)
+        cap = html.escape(printable(caption, None), quote=True)
         parts.append(f'<div class="tg-frame" data-caption="{cap}">{svg}</div>')
     parts.append(f"<script>{_JS % {'id': pid}}</script></div>")
     return "".join(parts)
@@ -88,6 +88,6 @@ def page_html(frames: list[str], captions: list[str], *, title: str) -> str:
     body = player_html(frames, captions, title=title)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title></head>"
+        f"<title>{html.escape(printable(title))}</title></head>"
         f'<body style="margin: 16px; background: #fff">{body}</body></html>\n'
     )

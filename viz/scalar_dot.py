@@ -27,6 +27,7 @@ from viz.style import (
     MUTED,
     NODE_FILL,
     OP_SYMBOLS,
+    check_fmt,
     esc,
     number,
 )
@@ -68,7 +69,7 @@ class ScalarDot:
     def __init__(self, snap: Snapshot, *, fmt: str = ".4g", show: str = "both", rankdir="LR"):
         if show not in SHOWS:
             raise ValueError(f"viz.draw_graph: show must be one of {SHOWS}, got {show!r}")
-        self.snap, self.fmt, self.show, self.rankdir = snap, fmt, show, rankdir
+        self.snap, self.fmt, self.show, self.rankdir = snap, check_fmt(fmt), show, rankdir
         self.out_edges: dict[int, list[Edge]] = defaultdict(list)
         for e in snap.edges:
             self.out_edges[e.src].append(e)
@@ -118,6 +119,8 @@ class ScalarDot:
         if self.show != "forward" and n.requires_grad:
             colour = BACKWARD if n.grad is not None else MUTED
             rows.append(f"<tr><td>{_font(colour, self.grad_text(n), 11)}</td></tr>")
+        if not rows:  # a constant with its value hidden: Graphviz refuses an empty table
+            rows.append(f"<tr><td>{_font(MUTED, node_title(n))}</td></tr>")
         if alarm:
             what = n.op or "leaf"
             rows.append(f"<tr><td>{_font(ALARM, f'NaN/inf in {what}', 10)}</td></tr>")

@@ -189,3 +189,29 @@ def snapshot(roots: Sequence[Tensor], *, grads: dict[int, np.ndarray] | None = N
                 edge.sent_nonfinite = summary.nonfinite
             edges.append(edge)
     return Snapshot(nodes, edges, [index[id(r)] for r in roots], ran)
+
+
+def outline(order: Sequence[Tensor]) -> Snapshot:
+    """The structure of a graph only (ops, shapes, scopes; no values, no edges, no ``vjp``).
+
+    Cheap enough to run on a huge graph, to count what a picture would draw before the
+    full :func:`snapshot` copies anything.
+    """
+    empty = Summary(0.0, 0.0, 0.0, False)
+    nodes = [
+        Node(
+            index=i,
+            name="",
+            op=t.op,
+            shape=tuple(t.shape),
+            dtype="",
+            requires_grad=t.requires_grad,
+            scope=str(t.scope),
+            calls=tuple(getattr(t.scope, "calls", ())),
+            parents=(),
+            value=None,
+            value_summary=empty,
+        )
+        for i, t in enumerate(order)
+    ]
+    return Snapshot(nodes, [], [], False)

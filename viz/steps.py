@@ -18,19 +18,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd import Tensor
-from viz.graph import _roots, write_atomically
+from viz.graph import _roots, check_max_nodes, write_atomically
 from viz.player import page_html, player_html
-from viz.render import render
+from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import ScalarDot, node_title, wire_id
 from viz.snapshot import Snapshot, graph_order, snapshot, sweep_gradients
-from viz.style import ACCENT, BACKWARD, FORWARD, HIGHLIGHT_FILL, MUTED, number
+from viz.style import (
+    ACCENT,
+    BACKWARD,
+    FORWARD,
+    HIGHLIGHT_FILL,
+    MUTED,
+    check_fmt,
+    number,
+    printable,
+)
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _SHAPES = {f"{{{SVG_NS}}}{t}" for t in ("path", "polygon", "ellipse", "polyline")}
 _TEXT = f"{{{SVG_NS}}}text"
-MAX_NODES = 400
+# Each frame is the whole SVG, so a player grows with the square of the graph: about 40 MB
+# of HTML and half a minute at 120 nodes. Steps are for the small circuits of a lesson.
+MAX_NODES = 150
+CAPTION_LIMIT = 2000  # characters of one caption
 
 
 @dataclass
@@ -188,6 +200,8 @@ def backprop_steps(
     rankdir: str = "LR",
     renderer: str | None = None,
     title: str | None = None,
+    max_nodes: int = MAX_NODES,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Steps:
     """Frames stepping through the forward pass, then backprop, of a scalar graph.
 
@@ -195,24 +209,40 @@ def backprop_steps(
     in reverse topological order, its incoming wires showing ``[local] × [upstream] =
     sent``. Works before or after ``backward()`` (before it, nothing is written to the
     graph). ``save_html(path)`` writes the player; in Jupyter it shows inline.
+
+    Every frame holds the whole picture, so graphs of more than ``max_nodes`` nodes
+    (default ``MAX_NODES``, 150) are refused up front; ``timeout`` is the seconds Graphviz
+    may take for the one layout (None: no limit). ``fmt`` is a float format spec (see
+    ``viz.check_fmt``).
     """
+    check_fmt(fmt)
+    check_max_nodes(max_nodes, "viz.backprop_steps")
+    check_timeout(timeout, "viz.backprop_steps")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"viz.backprop_steps: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     roots = _roots(root)
-    ran = any(r.grad is not None for r in roots)
-    grads = None if ran else sweep_gradients(graph_order(roots), roots)
-    snap = snapshot(roots, grads=grads)
-    if not snap.scalar:
+    order = graph_order(roots)
+    if any(t.size != 1 for t in order):
         raise ValueError(
             "viz.backprop_steps: steps through scalar graphs (one-element tensors); for a "
             "tensor op use viz.draw_graph(y, explode=True) or explode_op first"
         )
-    if len(snap.nodes) > MAX_NODES:
+    if len(order) > max_nodes:
         raise ValueError(
-            f"viz.backprop_steps: {len(snap.nodes)} nodes is too many to step through "
-            f"(at most {MAX_NODES})"
+            f"viz.backprop_steps: this graph has {len(order):,} nodes, more than "
+            f"max_nodes={max_nodes:,}; a step-through holds one full picture per step, so it "
+            "grows with the square of the graph. Step through a smaller part (an "
+            "intermediate tensor), draw the whole graph once with viz.draw_graph, or pass "
+            f"max_nodes={len(order)} to build it anyway"
         )
-    svg = render(ScalarDot(snap, fmt=fmt, rankdir=rankdir).dot(), "svg", renderer=renderer)
-    svg = svg.decode("utf-8")
+    ran = any(r.grad is not None for r in roots)
+    grads = None if ran else sweep_gradients(order, roots)
+    snap = snapshot(roots, grads=grads)
+    subject = f"the step-through of a scalar graph of {len(snap.nodes):,} nodes"
+    dot = ScalarDot(snap, fmt=fmt, rankdir=rankdir).dot()
+    svg = render(dot, "svg", renderer=renderer, timeout=timeout, subject=subject).decode("utf-8")
     moments = _moments(snap, fmt)
     frames = [_frame(svg, m, snap, k) for k, m in enumerate(moments)]
-    name = title or "backprop, step by step"
-    return Steps(frames, [m.caption for m in moments], name)
+    captions = [printable(m.caption, CAPTION_LIMIT) for m in moments]
+    name = printable(title, 200) if title else "backprop, step by step"
+    return Steps(frames, captions, name)

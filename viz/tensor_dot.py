@@ -23,6 +23,7 @@ from viz.style import (
     MAGNITUDE_RAMP,
     MUTED,
     NODE_FILL,
+    check_fmt,
     esc,
     magnitude_colour,
     magnitude_width,
@@ -62,7 +63,7 @@ class TensorDot:
         fold: bool = True,
         grad_range: tuple[float, float] | None = None,
     ):
-        self.snap, self.fmt, self.show, self.rankdir = snap, fmt, show, rankdir
+        self.snap, self.fmt, self.show, self.rankdir = snap, check_fmt(fmt), show, rankdir
         self.layout = plan(snap, depth=depth, fold=fold)
         self.ids = {u: f"u{k}" for k, u in enumerate(self.layout.members)}
         self.wires = self._wires()

@@ -4,30 +4,39 @@
 from __future__ import annotations
 
 from autograd import Tensor, topological_order
-
-
-def _num(value: object, fmt: str) -> str:
-    return format(float(value), fmt)  # type: ignore[arg-type]
+from viz.style import check_fmt, number, printable
 
 
 def _label(t: Tensor, ids: dict[int, str]) -> str:
-    return t.name or ids[id(t)]
+    return printable(t.name) if t.name else ids[id(t)]
 
 
 def edge_table(root: Tensor, fmt: str = ".4g") -> str:
     """One line per node (inputs first) and per edge, with values and gradients.
 
     Works on graphs of one-element tensors. Before ``backward()`` the gradient columns say
-    so instead of showing zeros.
+    so instead of showing zeros. ``fmt`` is a float format spec (see ``viz.check_fmt``);
+    names are printed with control characters escaped, so the table is safe on a terminal.
     """
+    check_fmt(fmt)
+    if not isinstance(root, Tensor):
+        raise TypeError(f"viz.edge_table: expected a Tensor, got {type(root).__name__}")
     order = topological_order(root)
-    ids = {id(t): (t.op or "const") + f"#{i}" for i, t in enumerate(order)}
+    big = next((t for t in order if t.size != 1), None)
+    if big is not None:
+        what = f"{printable(big.name)!r}" if big.name else f"the output of {printable(big.op)!r}"
+        raise ValueError(
+            f"viz.edge_table: lists graphs of one-element tensors, but {what} has shape "
+            f"{tuple(big.shape)}; draw tensor graphs with viz.draw_graph, or explode one op "
+            "with viz.draw_graph(y, explode=True)"
+        )
+    ids = {id(t): printable(t.op or "const") + f"#{i}" for i, t in enumerate(order)}
     ran = root.grad is not None
     lines = []
     for t in order:
-        grad = _num(t.grad, fmt) if t.grad is not None else ("—" if ran else "(no backward yet)")
-        kind = f"{t.op}" if t.op else ("leaf" if t.requires_grad else "constant")
-        lines.append(f"{_label(t, ids):>8} = {_num(t.data, fmt):>8}   {kind:<9} grad {grad}")
+        grad = number(t.grad, fmt) if t.grad is not None else ("—" if ran else "(no backward yet)")
+        kind = printable(t.op) if t.op else ("leaf" if t.requires_grad else "constant")
+        lines.append(f"{_label(t, ids):>8} = {number(t.data, fmt):>8}   {kind:<9} grad {grad}")
         if not t.parents:
             continue
         local = t.vjp(1.0)
@@ -35,7 +44,7 @@ def edge_table(root: Tensor, fmt: str = ".4g") -> str:
         for p, loc, s in zip(t.parents, local, sent):
             if loc is None:
                 continue
-            up = _num(t.grad, fmt) if t.grad is not None else "?"
-            got = _num(s, fmt) if s is not None else "?"
-            lines.append(f"{'':>8}   ← to {_label(p, ids)}: [{_num(loc, fmt)}] × [{up}] = {got}")
+            up = number(t.grad, fmt) if t.grad is not None else "?"
+            got = number(s, fmt) if s is not None else "?"
+            lines.append(f"{'':>8}   ← to {_label(p, ids)}: [{number(loc, fmt)}] × [{up}] = {got}")
     return "\n".join(lines)

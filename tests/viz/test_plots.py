@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+import viz.plot_base
 import viz.plots
 from viz.plots import (
     plot_attention,
@@ -212,7 +213,7 @@ def test_plot_attention_chinese_tokens_do_not_warn(tmp_path, rng):
 
 def test_plot_attention_uses_cjk_fallback_family_when_installed(monkeypatch):
     family = ("DejaVu Sans", "DejaVu Serif")  # stand-in: no CJK font is needed to check wiring
-    monkeypatch.setattr(viz.plots, "_text_family", lambda: family)
+    monkeypatch.setattr(viz.plot_base, "text_family", lambda: family)
     fig = plot_attention(np.eye(2), source=["床", "前"], target=["a", "b"])
     labels = fig.axes[0].get_xticklabels() + fig.axes[0].get_yticklabels()
     assert all(t.get_fontfamily() == list(family) for t in labels)
