@@ -24,6 +24,7 @@ from viz.cli_args import (
     TRAIN_OPTIONS,
     Parser,
     file_problem,
+    fmt_spec,
     folder_arg,
     folder_problem,
     graph_out,
@@ -237,7 +238,9 @@ def build_parser() -> Parser:
     graph.add_argument(
         "--out", type=graph_out, default=Path("graph.svg"), help=".svg .png .dot .html"
     )
-    graph.add_argument("--fmt", default=".4g", help="number format (default .4g)")
+    graph.add_argument(
+        "--fmt", type=fmt_spec, default=".4g", help="number format, e.g. .4g (default), .3f, .2e"
+    )
     graph.add_argument("--show", choices=("both", "forward", "backward"), default="both")
     train = sub.add_parser("train", help="train a model on bundled data")
     train.add_argument("model", choices=tuple(TRAIN_OPTIONS))

@@ -5,8 +5,8 @@ An argument error is one line on stderr, argparse style, and exit status 2::
     tracegrad train: error: argument --epochs: must be >= 1, got 0
 
 - `Parser`: an ``ArgumentParser`` whose errors are that one line (no usage block);
-- `positive_int`, `nonnegative_int`, `positive_float`, `folder_arg`, `graph_out`: argparse
-  ``type=`` validators, so the messages are uniform;
+- `positive_int`, `nonnegative_int`, `positive_float`, `folder_arg`, `graph_out`,
+  `fmt_spec`: argparse ``type=`` validators, so the messages are uniform;
 - `folder_problem`, `file_problem`: why an output path cannot be written (None if it can);
 - `TRAIN_OPTIONS`: which ``tracegrad train`` options each model uses (the others are
   refused, never silently ignored);
@@ -22,6 +22,8 @@ import math
 import tempfile
 from pathlib import Path
 from typing import NoReturn
+
+from viz import check_fmt
 
 GRAPH_SUFFIXES = (".svg", ".png", ".dot", ".html")
 
@@ -132,6 +134,15 @@ def graph_out(text: str) -> Path:
     if path.suffix.lower() not in GRAPH_SUFFIXES:
         raise argparse.ArgumentTypeError(f"{text!r} must end in one of {', '.join(GRAPH_SUFFIXES)}")
     return path
+
+
+def fmt_spec(text: str) -> str:
+    """argparse type: a bounded float format spec viz can print numbers with
+    (`viz.check_fmt`: e.g. ".4g", ".3f", "+.2e"; width and precision bounded)."""
+    try:
+        return check_fmt(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("viz: ")) from None
 
 
 # -- output paths -------------------------------------------------------------------------

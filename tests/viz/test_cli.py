@@ -100,3 +100,19 @@ def test_demo_trains_an_mlp_and_a_lenet_and_plots_them(tmp_path, monkeypatch, ca
     ):
         assert (tmp_path / name).stat().st_size > 1000, name
     assert "held-out accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["%s", "{0.__class__}", ".1000000f", ">10", "d"])
+def test_graph_refuses_a_bad_fmt_in_one_line_before_drawing(tmp_path, capsys, fmt):
+    out = tmp_path / "f.svg"
+    assert main(["graph", "x*y", "x=2", "y=3", "--fmt", fmt, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracegrad graph: error: argument --fmt: ")
+    assert err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_graph_draws_with_a_valid_fmt(tmp_path, capsys):
+    out = tmp_path / "f.svg"
+    assert main(["graph", "x*y", "x=2", "y=3", "--fmt", "+.2e", "--out", str(out)]) == 0
+    assert "+6.00e+00" in out.read_text(encoding="utf-8")
