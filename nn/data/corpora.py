@@ -35,7 +35,7 @@ import unicodedata
 from importlib import resources
 from pathlib import Path
 
-from nn.data import fetch
+from nn.data import cache, fetch
 
 TANG_FILE = "tang_quatrains.txt.gz"
 BIBLE_PART_FILE = "bible_web_part.tsv.gz"
@@ -156,14 +156,9 @@ def build_bible_part(
 # -- fetched into the cache --------------------------------------------------------------
 
 
-def _cached_lines(filename: str, command: str, cache_dir: str | os.PathLike | None) -> list[str]:
-    path = fetch.data_dir(cache_dir) / filename
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{filename} is not in the cache ({path} does not exist); download it once with "
-            f"`{command}`. Set TRACEGRAD_DATA to use another cache directory."
-        )
-    return _read_gz_lines(path.read_bytes(), str(path))
+def _cached_lines(name: str, cache_dir: str | os.PathLike | None) -> list[str]:
+    """The lines of cached download ``name``, verified (sha256 and content) by `load_cached`."""
+    return cache.load_cached(name, cache_dir)
 
 
 def load_bible_full_verses(*, cache_dir: str | os.PathLike | None = None) -> list[tuple[str, str]]:
@@ -171,7 +166,7 @@ def load_bible_full_verses(*, cache_dir: str | os.PathLike | None = None) -> lis
 
     raises FileNotFoundError: run `tracegrad data fetch bible` once.
     """
-    lines = _cached_lines(fetch.BIBLE_FILE, "tracegrad data fetch bible", cache_dir)
+    lines = _cached_lines("bible", cache_dir)
     return _verses(lines, fetch.BIBLE_FILE)
 
 
@@ -195,7 +190,7 @@ def load_kjv_web_pairs(*, cache_dir: str | os.PathLike | None = None) -> list[tu
     raises FileNotFoundError: run `tracegrad data fetch kjv-web` once.
     """
     pairs = []
-    for line in _cached_lines(fetch.KJV_WEB_FILE, "tracegrad data fetch kjv-web", cache_dir):
+    for line in _cached_lines("kjv-web", cache_dir):
         parts = line.split("\t")
         if len(parts) != 3:
             raise ValueError(f"{fetch.KJV_WEB_FILE} is corrupt: {line[:40]!r} is not ref, kjv, web")

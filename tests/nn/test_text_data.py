@@ -35,6 +35,7 @@ from nn.data import (
     tokenize_words,
 )
 from nn.data import fetch as fetch_mod
+from nn.data.cache import CacheError
 
 # -- Vocab -----------------------------------------------------------------------------
 
@@ -329,7 +330,10 @@ def test_fetch_bible_offline(tmp_path, fake_bible):
     assert lines[1] == "Genesis 1:2\tNow the earth was formless and empty. God's Spirit."
     assert load_bible_full_verses()[2] == ("Exodus 1:1", "Now these are the names.")
     assert load_bible_full_sentences()[1][-2:] == ["god's", "spirit"]
-    assert [p.name for p in path.parent.iterdir()] == ["bible_web.tsv.gz"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "bible_web.tsv.gz",
+        "bible_web.tsv.gz.sha256",  # recorded at fetch time, checked on every load
+    ]
     fetch_bible()  # already present: no second download
     assert len(fake_bible) == 1
 
@@ -379,3 +383,11 @@ def test_fetch_main_knows_all_names(tmp_path, fake_bible, capsys):
     assert fetch_main(["nope"]) == 2
     err = capsys.readouterr().err
     assert all(name in err for name in ("mnist", "bible", "kjv-web"))
+
+
+def test_library_loads_of_a_changed_bible_cache_name_the_file(tmp_path, fake_bible):
+    path = fetch_bible()
+    data = gzip.decompress(path.read_bytes()).replace(b"formless", b"FORMLESS")
+    path.write_bytes(gzip.compress(data))  # well-formed, but not what was fetched
+    with pytest.raises(CacheError, match=r"bible_web\.tsv\.gz.*sha256"):
+        load_bible_full_verses()
