@@ -132,6 +132,8 @@ def explode_op(y: Tensor) -> list[Tensor]:
         raise ValueError("viz explode: this tensor is a leaf; explode the op that produced it")
     if y.op not in SUPPORTED:
         raise ValueError(f"viz explode: op {y.op!r} is not supported; supported: {SUPPORTED}")
+    if y.size == 0 or any(p.size == 0 for p in y.parents):
+        raise ValueError(f"viz explode: {y.op} has an empty input or output; nothing to explode")
     shapes = [p.shape for p in y.parents]
     total = y.size + sum(p.size for p in y.parents)
     if total > MAX_ELEMENTS:

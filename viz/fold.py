@@ -53,19 +53,16 @@ def _canonicaliser(keys: list[ScopeKey], by_key: dict[ScopeKey, list[Node]]):
         nodes.sort(key=lambda n: n.index)
 
     canon: dict[ScopeKey, ScopeKey] = {(): ()}
-    reps: dict[tuple, list[ScopeKey]] = defaultdict(list)
+    # (canonical parent, module name, signature) -> the first call with those ops; a dict,
+    # so ten thousand calls of a module that records different ops each time stay linear
+    reps: dict[tuple, ScopeKey] = {}
     for key in sorted(prefixes, key=len):
         parent = canon[key[:-1]]
-        name = key[-1][0]
-        sig = _signature(below[key])
-        target = None
-        for rep in reps[(parent, name)]:
-            if _signature(below[rep]) == sig:
-                target = rep
-                break
+        sig = (parent, key[-1][0], _signature(below[key]))
+        target = reps.get(sig)
         if target is None:
             target = (*parent, key[-1])
-            reps[(parent, name)].append(target)
+            reps[sig] = target
             below[target] = below[key]
         canon[key] = target
     counts: dict[ScopeKey, int] = defaultdict(int)

@@ -96,7 +96,14 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def _roots(root: Tensor | Sequence[Tensor]) -> list[Tensor]:
-    roots = [root] if isinstance(root, Tensor) else list(root)
+    if isinstance(root, Tensor):
+        return [root]
+    try:
+        roots = list(root)
+    except TypeError:
+        raise TypeError(
+            f"viz: expected a Tensor or a sequence of Tensors to draw, got {type(root).__name__}"
+        ) from None
     if not roots:
         raise ValueError("viz.draw_graph: nothing to draw (no root tensors)")
     for r in roots:

@@ -15,7 +15,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from viz.style import ACCENT, BACKWARD, FORWARD, INK
+from viz.style import ACCENT, BACKWARD, FORWARD, INK, printable
 
 # The viz palette: forward values green, gradients red, neutral ink, accent blue.
 VALUE, GRAD = FORWARD, BACKWARD  # one palette for all of viz
@@ -135,3 +135,9 @@ def check_panels(n: int, where: str, knob: str) -> None:
             f"{where}: {knob}={n} asks for {n:,} panels, more than one figure can show "
             f"(at most {MAX_PANELS}); pass a smaller {knob}, or slice the array"
         )
+
+
+def plot_text(text: object) -> str:
+    """User text (a title, a legend key, a token, a word) as matplotlib should draw it:
+    literally, with control characters escaped and "$" never starting mathtext."""
+    return printable(text).replace("$", r"\$")

@@ -22,6 +22,7 @@ from viz.plot_base import (
     font_kw,
     grid,
     panel_axes,
+    plot_text,
     save,
 )
 from viz.plots_seq import plot_attention, plot_embeddings, project_2d
@@ -53,14 +54,22 @@ def plot_curves(
     """
     if not history:
         raise ValueError("history is empty: expected e.g. {'train loss': [...]}")
+    if not isinstance(history, Mapping):
+        raise TypeError(
+            f"history must map names to numbers, e.g. {{'train loss': [...]}}; got "
+            f"{type(history).__name__}"
+        )
     series: dict[str, np.ndarray] = {}
     for key, values in history.items():
-        y = np.asarray(values, dtype=np.float64).ravel()
+        try:
+            y = np.asarray(values, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(f"history[{key!r}] must be a sequence of numbers") from None
         if not np.isfinite(y).any():
             raise ValueError(f"history[{key!r}] has no finite values ({y.size} points)")
         series[key] = np.where(np.isfinite(y), y, np.nan)
 
-    acc_keys = [k for k in series if "acc" in k.lower() and "loss" not in k.lower()]
+    acc_keys = [k for k in series if "acc" in str(k).lower() and "loss" not in str(k).lower()]
     loss_keys = [k for k in series if k not in acc_keys]
     panels = [
         (keys, label) for keys, label in ((loss_keys, "loss"), (acc_keys, "accuracy")) if keys
@@ -80,16 +89,16 @@ def plot_curves(
                 marker="o" if y.size <= 30 else None,
                 markersize=3,
                 linewidth=1.6,
-                label=key,
+                label=plot_text(key),
             )
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(plot_text(xlabel))
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.25, linewidth=0.6)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(frameon=False, fontsize="small")
         ax.spines[["top", "right"]].set_visible(False)
     if title:
-        fig.suptitle(title, color=INK, **font_kw())
+        fig.suptitle(plot_text(title), color=INK, **font_kw())
     save(fig, path)
     return fig
 
@@ -116,8 +125,8 @@ def plot_filters(
     if reduce not in ("first", "mean"):
         raise ValueError(f"reduce must be 'first' or 'mean', got {reduce!r}")
     o, c, kh, kw = w.shape
-    if o == 0:
-        raise ValueError(f"weight has no filters: shape {w.shape}")
+    if o == 0 or w.size == 0:
+        raise ValueError(f"weight has no filters or empty kernels: shape {w.shape}")
     n = min(o, max_filters)
     check_panels(n, "plot_filters", "max_filters")
     w = w[:n]
@@ -145,7 +154,7 @@ def plot_filters(
         for i, ax in enumerate(axes):
             ax.set_title(str(i), fontsize=7, color=INK, pad=2)
     shown = f"{n} of {o} filters" if n < o else f"{o} filters"
-    heading = f"{title}\n" if title else ""
+    heading = f"{plot_text(title)}\n" if title else ""
     fig.suptitle(f"{heading}{shown} ({kh}×{kw}; {note})", fontsize=9, color=INK, **font_kw())
     save(fig, path)
     return fig
@@ -195,7 +204,7 @@ def plot_feature_maps(
         ax.imshow(m[i], cmap="viridis", interpolation="nearest")
         ax.set_title(f"ch {i}", fontsize=8, color=INK, pad=2)
     shown = f"{n} of {c} channels" if n < c else f"{c} channels"
-    heading = f"{title}\n" if title else ""
+    heading = f"{plot_text(title)}\n" if title else ""
     fig.suptitle(
         f"{heading}{shown}, {m.shape[1]}×{m.shape[2]}, each on its own scale",
         fontsize=9,
@@ -249,7 +258,7 @@ def plot_reconstructions(
                 spine.set_color(INK if row == 0 else ACCENT)
         axes[row, 0].set_ylabel(label, fontsize=9, color=INK if row == 0 else ACCENT)
     if title:
-        fig.suptitle(title, color=INK, **font_kw())
+        fig.suptitle(plot_text(title), color=INK, **font_kw())
     mse = float(np.mean((a - b) ** 2))
     caption = f"mean squared error {mse:.4f}"
     if n < total:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from viz.plot_base import ACCENT, INK, MAX_INCHES, PlotFigure, font_kw, save
+from viz.plot_base import ACCENT, INK, MAX_INCHES, PlotFigure, font_kw, plot_text, save
 
 MAX_TOKEN_LABELS = 150  # tokens labelled along one axis of an attention heatmap
 MAX_WORDS = 1000  # words one embedding map labels
@@ -62,9 +62,10 @@ def plot_attention(
     font = font_kw()
     long_tokens = source is not None and max((len(s) for s in source), default=0) > 2
     if source is not None:
-        ax.set_xticks(range(t_in), list(source), rotation=90 if long_tokens else 0, **font)
+        labels = [plot_text(s) for s in source]
+        ax.set_xticks(range(t_in), labels, rotation=90 if long_tokens else 0, **font)
     if target is not None:
-        ax.set_yticks(range(t_out), list(target), **font)
+        ax.set_yticks(range(t_out), [plot_text(s) for s in target], **font)
     if source is None:
         ax.xaxis.get_major_locator().set_params(integer=True)
     if target is None:
@@ -84,6 +85,7 @@ def plot_attention(
                 fontsize=7,
                 color="white" if v < 0.6 else INK,
             )
+    title = plot_text(title) if title else ""
     if unlabelled:
         note = f"({' and '.join(unlabelled)} not labelled: more than {MAX_TOKEN_LABELS})"
         title = f"{title}\n{note}" if title else note
@@ -98,6 +100,12 @@ def _pca(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(vectors, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(f"vectors must be (N, D) with N >= 1, got shape {x.shape}")
+    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+    if bad.size:
+        raise ValueError(
+            f"vectors: {bad.size} of {x.shape[0]} rows hold NaN or inf (first: row {bad[0]}); "
+            "drop them or fix the training that produced them"
+        )
     x = x - x.mean(axis=0)
     # x = U S V^T; the rows of V^T are the principal directions, x V = U S the coordinates.
     u, s, vt = np.linalg.svd(x, full_matrices=False)
@@ -165,7 +173,7 @@ def plot_embeddings(
     font = font_kw()
     for (px, py), word, hot in zip(xy, words, strong):
         ax.annotate(
-            word,
+            plot_text(word),
             (px, py),
             xytext=(4, 3),
             textcoords="offset points",
@@ -180,6 +188,6 @@ def plot_embeddings(
     ax.grid(True, alpha=0.2, linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     if title:
-        ax.set_title(title, color=INK, **font)
+        ax.set_title(plot_text(title), color=INK, **font)
     save(fig, path)
     return fig

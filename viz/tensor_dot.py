@@ -67,6 +67,7 @@ class TensorDot:
         self.layout = plan(snap, depth=depth, fold=fold)
         self.ids = {u: f"u{k}" for k, u in enumerate(self.layout.members)}
         self.wires = self._wires()
+        self.outputs = self._outputs()
         self.hidden = self._shared_leaves()
         norms = [v for w in self.wires.values() for v in w.norms if v > 0 and math.isfinite(v)]
         if grad_range is not None:
@@ -191,10 +192,18 @@ class TensorDot:
 
     def _group_outputs(self, unit: Unit) -> list[Node]:
         """The nodes of a collapsed call that something outside it reads (or the roots)."""
-        inside = set(self.layout.members[unit])
-        out = {e.src for e in self.snap.edges if e.src in inside and e.dst not in inside}
-        out |= inside & set(self.snap.roots)
-        return [self.snap.nodes[i] for i in sorted(out)]
+        return [self.snap.nodes[i] for i in sorted(self.outputs.get(unit, ()))]
+
+    def _outputs(self) -> dict[Unit, set[int]]:
+        """For every unit, its nodes read from outside it or that are roots (one pass)."""
+        unit_of = self.layout.unit_of
+        outputs: dict[Unit, set[int]] = defaultdict(set)
+        for e in self.snap.edges:
+            if unit_of[e.src] != unit_of[e.dst]:
+                outputs[unit_of[e.src]].add(e.src)
+        for r in self.snap.roots:
+            outputs[unit_of[r]].add(r)
+        return outputs
 
     # -- wires -------------------------------------------------------------------------
     def level(self, norm: float) -> float:

@@ -168,3 +168,24 @@ def test_explode_leaves_the_original_graph_untouched(rng, float64):
         assert np.array_equal(g0, t.grad)
         assert np.array_equal(d0, t.data)
     assert [id(p) for p in Y.parents] == [id(x), id(W)]
+
+
+@pytest.mark.parametrize(("op", "scale"), [("sum", 1.0), ("mean", 1 / 6)])
+def test_full_reduction_explodes_to_a_chain_of_sums(rng, float64, op, scale):
+    x = Tensor(rng.standard_normal((2, 3)), requires_grad=True, name="x")
+    y = getattr(x, op)()
+    y.backward()
+    (out,) = explode_op(y)
+    assert np.isclose(float(out.data), float(y.data))
+    assert out.name == "y"
+    elements = {k: t for k, t in leaves([out]).items() if k and k.startswith("x[")}
+    assert len(elements) == 6
+    for name, leaf in elements.items():
+        assert np.isclose(float(leaf.grad), scale), name  # every element gets dy/dx = scale
+    draw_graph(y, explode=True).svg()
+
+
+def test_refuses_empty_ops():
+    x = Tensor(np.ones((0, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match="nothing to explode"):
+        explode_op(x.exp())

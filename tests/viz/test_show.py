@@ -133,7 +133,7 @@ def circuits(draw):
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 @given(circuits(), fmt_specs, st.booleans())
 def test_random_circuits_render_valid_svg_for_every_show_and_fmt(f, fmt, backward):
