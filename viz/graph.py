@@ -199,7 +199,7 @@ def draw_graph(
 
     ``grad_range=(low, high)`` fixes the colour scale of gradient norms (rounded out to
     decades) so two pictures, e.g. an RNN's and an LSTM's, can be compared by colour.
-    ``fmt`` is the number format, ``show`` one of "both", "forward", "backward",
+    ``show`` is one of "both", "forward", "backward";
     ``mode`` forces "scalar" or "tensor" drawing. Draw before ``backward()`` and the
     picture says that no gradients exist yet.
 
@@ -208,7 +208,8 @@ def draw_graph(
     2,000; counted after ``depth``/``fold``) is refused up front with a ValueError saying
     how to draw less of it — it is never collapsed behind your back. ``timeout`` is the
     number of seconds Graphviz may take to render (``svg()``, ``png()``, ``save()``;
-    None: no limit); past it Graphviz is stopped and a RuntimeError says what to try.
+    default ``DEFAULT_TIMEOUT``, 60; None: no limit); past it Graphviz is stopped and a
+    RuntimeError says what to try. Graphviz never outlives the Python process.
     """
     check_fmt(fmt)
     check_max_nodes(max_nodes, "viz.draw_graph")
