@@ -5,20 +5,41 @@ viz only reads the public graph API (``op``, ``parents``, ``scope``, ``name``, `
 ``grad``, ``vjp``, ``autograd.topological_order``); it never changes a graph it draws.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from viz.explode import explode_op
 from viz.graph import Graph, draw_graph
-from viz.plots import (
-    plot_attention,
-    plot_curves,
-    plot_embeddings,
-    plot_feature_maps,
-    plot_filters,
-    plot_reconstructions,
-    project_2d,
-)
 from viz.steps import Steps, backprop_steps
 from viz.style import check_fmt
 from viz.text import edge_table
+
+# The plots need matplotlib, which is slow to import and writes a config/cache directory on
+# first use: imported on first access, so drawing graphs never pays for it.
+_PLOTS = {
+    "plot_attention": "viz.plots",
+    "plot_curves": "viz.plots",
+    "plot_embeddings": "viz.plots",
+    "plot_feature_maps": "viz.plots",
+    "plot_filters": "viz.plots",
+    "plot_reconstructions": "viz.plots",
+    "project_2d": "viz.plots",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PLOTS:
+        value = getattr(importlib.import_module(_PLOTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'viz' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Graph",

@@ -109,7 +109,8 @@ def parse_expression(
         raise ExpressionError(
             f"expression is too long: {len(text)} characters (at most {max_length})"
         )
-    if not text.strip():
+    text = text.strip()  # " x + y" is fine; Python's parser would call it an indent
+    if not text:
         raise ExpressionError("expression is empty")
     tree = _parse(text)
     _check(tree, text, values, max_depth=max_depth, max_nodes=max_nodes)

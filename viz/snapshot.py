@@ -37,7 +37,17 @@ class Summary:
         good = x[finite] if bad else x
         if good.size == 0:
             return cls(float("nan"), float("nan"), float("nan"), True)
-        return cls(float(np.linalg.norm(good)), float(good.min()), float(good.max()), bad)
+        return cls(_norm(good), float(good.min()), float(good.max()), bad)
+
+
+def _norm(x: np.ndarray) -> float:
+    """The 2-norm of finite ``x``, scaled by its largest magnitude so that squaring values
+    near the float limit neither overflows nor warns (‖[1e308, 1e308]‖ is 1.41e308)."""
+    scale = float(np.abs(x).max())
+    if scale == 0.0:
+        return 0.0
+    with np.errstate(over="ignore"):  # a norm beyond the float range is inf, as it should be
+        return float(scale * np.linalg.norm(x / scale))
 
 
 @dataclass

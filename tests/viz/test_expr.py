@@ -222,3 +222,9 @@ def test_parse_assignments_rejects(item, match):
 def test_parse_assignments_rejects_duplicates():
     with pytest.raises(ExpressionError, match="x is given twice"):
         parse_assignments(["x=1", "x=2"])
+
+
+@pytest.mark.parametrize("text", [" x + y", "\tx + y\n", "  (x + y)  "])
+def test_surrounding_whitespace_is_ignored(text):
+    f = parse_expression(text, {"x": 1.5, "y": 2.0})
+    assert f.item() == 3.5

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 import autograd
 from autograd import Tensor
 from viz import Graph, draw_graph
+from viz.snapshot import Summary
 from viz.style import ALARM, MAGNITUDE_RAMP
 
 T, B, D, H = 50, 2, 3, 8
@@ -430,3 +432,20 @@ def test_grad_range_fixes_the_colour_scale_for_comparisons():
     assert widths(fixed) != widths(own)
     with pytest.raises(ValueError, match="grad_range"):
         draw_graph(y, grad_range=(1.0, 0.1))
+
+
+@pytest.mark.parametrize(
+    ("values", "norm"),
+    [
+        ([1e308, 1e308], 1e308 * np.sqrt(2)),
+        ([3.0, -4.0], 5.0),
+        ([0.0, 0.0], 0.0),
+        ([1e-320], 1e-320),
+    ],
+)
+def test_gradient_norms_near_the_float_limits_are_exact_and_silent(values, norm):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summary = Summary.of(np.array(values))
+    assert summary.norm == pytest.approx(norm, rel=1e-12)
+    assert not summary.nonfinite
