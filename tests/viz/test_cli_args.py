@@ -5,6 +5,11 @@ record what they were asked to do, so nothing here trains."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -310,16 +315,31 @@ def test_cache_dir_that_is_a_file_is_refused(capsys, a_file, monkeypatch):
     assert err.count("\n") == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
-def test_a_read_only_folder_is_refused(runs, capsys, tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
+def test_a_read_only_folder_is_refused(tmp_path):
+    # root writes through permission bits, so as root the command runs as nobody (setpriv)
+    base = Path(tempfile.mkdtemp(dir="/tmp", prefix="tracegrad-ro-"))
     try:
-        assert main(["train", "mlp", "--out", str(folder)]) == 2
-        assert "cannot write" in one_line_error(capsys, "tracegrad train", "--out")
+        base.chmod(0o755)
+        folder = base / "ro"
+        folder.mkdir(mode=0o555)
+        folder.chmod(0o555)
+        become_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        run_cli = "import sys; from viz.cli import main; sys.exit(main(sys.argv[1:]))"
+        command = [sys.executable, "-c", run_cli, "train", "mlp", "--out", str(folder)]
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path)}
+        tmp_path.chmod(0o777)
+        proc = subprocess.run(
+            [*become_nobody, *command] if os.geteuid() == 0 else command,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        last = proc.stderr.strip().splitlines()[-1]
+        assert last.startswith("tracegrad train: error: argument --out: cannot write"), last
     finally:
-        folder.chmod(0o700)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_file_out_writes_into_a_new_folder(tmp_path):
