@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks
+
+# mutation test of the engine, the ops and the optimizers (scripts/mutant_table.py): about half
+# an hour on two cores, so never part of `make test`; MUTANTS_ARGS="-k engine --rev HEAD" etc.
+mutants: $(VENV)/.dev
+	$(BIN)/python scripts/mutants.py $(MUTANTS_ARGS)
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .hypothesis

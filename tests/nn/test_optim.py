@@ -388,3 +388,66 @@ def test_step_lr_rejects_bad_settings():
         StepLR(opt, step_size=0)
     with pytest.raises(ValueError, match="gamma"):
         StepLR(opt, step_size=1, gamma=0.0)
+
+
+def test_sgd_momentum_leaves_grad_unchanged():
+    p = Tensor(np.ones(3), requires_grad=True)
+    p.grad = np.array([1.0, 2.0, 3.0])
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    opt.step()
+    opt.step()  # the buffer is decayed in place: it must not be p.grad itself
+    np.testing.assert_array_equal(p.grad, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(p.data, 1.0 - 0.1 * (1.0 + 1.9) * np.array([1.0, 2.0, 3.0]))
+
+
+def test_optimizer_step_refuses_a_gradient_reshaped_in_place():
+    p = Tensor(np.ones((2, 3)), requires_grad=True)
+    p.grad = np.ones((2, 3))
+    p.grad.shape = (3, 2)
+    with pytest.raises(RuntimeError, match=r"shape \(2, 3\) has a gradient of shape \(3, 2\)"):
+        SGD([p], lr=0.1).step()
+
+
+def test_optimizer_closure_records_a_graph_under_no_grad():
+    from autograd import no_grad
+
+    p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = SGD([p], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with no_grad():
+        loss = opt.step(closure)
+    assert loss.item() == 5.0
+    np.testing.assert_allclose(p.data, [0.8, 1.6])
+
+
+def test_optimizer_load_state_dict_copies_the_arrays():
+    p = Tensor(np.ones(2), requires_grad=True)
+    opt = Adam([p])
+    p.grad = np.ones(2)
+    opt.step()
+    saved = opt.state_dict()
+    q = Tensor(np.ones(2), requires_grad=True)
+    other = Adam([q])
+    other.load_state_dict(saved)
+    expected = other.state[q]["exp_avg"].copy()
+    saved["state"][0]["exp_avg"][:] = 99.0
+    np.testing.assert_array_equal(other.state[q]["exp_avg"], expected)
+
+
+@pytest.mark.parametrize("index", [False, True])
+def test_optimizer_load_state_dict_refuses_bool_indices(index):
+    a = Tensor(np.ones(2), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad, b.grad = np.ones(2), np.ones(2)
+    opt.step()
+    saved = opt.state_dict()
+    saved["param_groups"][0]["params"] = [index, 1 - index]
+    with pytest.raises(ValueError, match="parameter indices"):
+        opt.load_state_dict(saved)
