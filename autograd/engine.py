@@ -186,7 +186,7 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) ->
             if pg is not None:
                 d = p.data
                 if pg.shape != d.shape or pg.dtype != d.dtype:
-                    pg = ctx.fit(pg, d)
+                    pg = ctx.as_input_grad(pg, d)
                 prev = pending.get(p)
                 pending[p] = pg if prev is None else prev + pg
             n = waiting[p] - 1

@@ -127,6 +127,8 @@ class Function:
     name: ClassVar[str] = ""
     #: op name -> Function subclass, filled in by ``__init_subclass__``
     registry: ClassVar[dict[str, type[Function]]] = {}
+    #: False for ops kept out of the registry (``class Op(Function, register=False)``)
+    registered: ClassVar[bool] = False
     #: True if forward may return a view of its first input (reshape, transpose, slicing)
     returns_view: ClassVar[bool] = False
 
@@ -142,6 +144,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = _snake_case(cls.__name__)
+        cls.registered = register
         if not register:
             return
         if cls.name in Function.registry:
@@ -193,15 +196,7 @@ class Function:
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         state = STATE
-        out = _new_object(Tensor)
-        out.data = data
-        out._grad = None
-        out.name = None
-        out.scope = state.scope
-        out._hooks = None
-        out._version = None
-        out._requires_grad = False
-        out._ctx = None
+        out = tensor_of(data)
         if cls.returns_view and np.may_share_memory(data, arrays[0]):
             out._version = inputs[0]._counter()
         if state.grad_enabled:
@@ -251,7 +246,7 @@ class Function:
         """
         grads = self.raw_backward(grad, output)
         return [
-            None if g is None or not p._requires_grad else self.fit(g, p.data)
+            None if g is None or not p._requires_grad else self.as_input_grad(g, p.data)
             for p, g in zip(self.parents, grads)
         ]
 
@@ -269,8 +264,9 @@ class Function:
             )
         return grads
 
-    def fit(self, g: Any, target: np.ndarray) -> np.ndarray:
-        """Make a gradient from backward match its input: an ndarray of its shape and dtype."""
+    def as_input_grad(self, g: Any, target: np.ndarray) -> np.ndarray:
+        """A gradient from backward as its input's gradient: summed over broadcast axes to the
+        input's shape (``target.shape``) and cast to its dtype, an ndarray."""
         if type(g) is not np.ndarray:
             g = np.asarray(g)
         if g.shape != target.shape:
@@ -344,4 +340,4 @@ def _check_forward(name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx:
 
 
 # Imported last: Tensor's operators call Function.apply, and apply builds Tensors.
-from autograd.tensor import Tensor  # noqa: E402
+from autograd.tensor import Tensor, tensor_of  # noqa: E402

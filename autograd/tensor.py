@@ -70,14 +70,7 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        self.data = as_array(data, dtype)
-        self._grad = None
-        self.name = name
-        self.scope = STATE.scope
-        self._ctx = None
-        self._hooks = None
-        self._version = None
-        self._requires_grad = False
+        _fill(self, as_array(data, dtype), name)
         if requires_grad:
             self.requires_grad = True
 
@@ -195,7 +188,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data but no graph history."""
-        out = _leaf_of(self.data, self.name)
+        out = tensor_of(self.data, self.name)
         out.scope = self.scope
         out._version = self._counter()
         return out
@@ -334,10 +327,10 @@ class Tensor:
         return div(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return pow(self, other)
+        return power(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return pow(other, self)
+        return power(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -455,19 +448,19 @@ class Tensor:
 
     def abs(self) -> Tensor:
         """Elementwise |x|."""
-        return abs(self)
+        return absolute(self)
 
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes when None)."""
-        return sum(self, axis=axis, keepdims=keepdims)
+        return reduce_sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (all axes when None)."""
-        return mean(self, axis=axis, keepdims=keepdims)
+        return reduce_mean(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; the gradient is shared equally among tied maxima."""
-        return max(self, axis=axis, keepdims=keepdims)
+        return reduce_max(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
         """The same data in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, -1))``."""
@@ -495,7 +488,7 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False, name: str | None 
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
-    out = _leaf_of(as_array(array, copy=False), name)
+    out = tensor_of(as_array(array, copy=False), name)
     out._version = SharedArrayCounter(array)
     out.requires_grad = requires_grad
     return out
@@ -506,15 +499,31 @@ def wrap(array: np.ndarray) -> Tensor:
 
     For library code that has just computed ``array``; user data goes through ``Tensor``.
     """
-    return _leaf_of(array if type(array) is np.ndarray else np.asarray(array), None)
+    return tensor_of(array if type(array) is np.ndarray else np.asarray(array))
 
 
-def _leaf_of(data: np.ndarray, name: str | None) -> Tensor:
-    """A leaf Tensor holding ``data`` itself (no conversion, no copy)."""
-    out = Tensor.__new__(Tensor)
-    out.data, out._grad, out.name, out.scope = data, None, name, STATE.scope
-    out._ctx, out._hooks, out._version, out._requires_grad = None, None, None, False
-    return out
+def tensor_of(data: np.ndarray, name: str | None = None) -> Tensor:
+    """A new Tensor holding the ndarray ``data`` itself: no conversion, no copy, no history.
+
+    The one constructor behind every Tensor (user-made, op results, views, detached copies).
+    """
+    return _fill(_new_tensor(Tensor), data, name)
+
+
+def _fill(t: Tensor, data: np.ndarray, name: str | None) -> Tensor:
+    """Set every slot of a fresh Tensor: a constant leaf in the current scope."""
+    t.data = data
+    t._grad = None
+    t.name = name
+    t.scope = STATE.scope
+    t._ctx = None
+    t._hooks = None
+    t._version = None
+    t._requires_grad = False
+    return t
+
+
+_new_tensor = object.__new__
 
 
 def lift(value: Any, like: Tensor | None = None) -> Tensor:
@@ -542,19 +551,19 @@ def _compare(ufunc: np.ufunc, a: Tensor, b: Any) -> Tensor:
 
 
 # The op functions are imported last: they build Tensors, so they import this module.
-from autograd.ops.elementwise import (  # noqa: E402  # noqa: E402
+from autograd.ops.elementwise import (  # noqa: E402
     Add,
     Div,
     Mul,
     Sub,
-    abs,
+    absolute,
     add,
     div,
     exp,
     log,
     mul,
     neg,
-    pow,
+    power,
     relu,
     sigmoid,
     sqrt,
@@ -562,7 +571,7 @@ from autograd.ops.elementwise import (  # noqa: E402  # noqa: E402
     tanh,
 )
 from autograd.ops.matmul import matmul  # noqa: E402
-from autograd.ops.reduce import max, mean, sum  # noqa: E402
+from autograd.ops.reduce import reduce_max, reduce_mean, reduce_sum  # noqa: E402
 from autograd.ops.shape import getitem, plain_index, reshape, transpose  # noqa: E402
 
 # Tensor-Tensor arithmetic skips operand lifting: the hot path of scalar graphs

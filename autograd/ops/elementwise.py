@@ -53,7 +53,7 @@ def _tied_samples(rng: np.random.Generator) -> Sample:
     yield (col, wide), {}
 
 
-def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+def lift_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Lift two operands to Tensors; a Python number takes the other operand's dtype."""
     if type(a) is Tensor and type(b) is Tensor:
         return a, b
@@ -382,42 +382,42 @@ class Abs(Function):
 
 def add(a: Any, b: Any) -> Tensor:
     """a + b with numpy broadcasting."""
-    return Add.apply(*_pair(a, b))
+    return Add.apply(*lift_operands(a, b))
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """a - b with numpy broadcasting."""
-    return Sub.apply(*_pair(a, b))
+    return Sub.apply(*lift_operands(a, b))
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """a * b (elementwise) with numpy broadcasting."""
-    return Mul.apply(*_pair(a, b))
+    return Mul.apply(*lift_operands(a, b))
 
 
 def div(a: Any, b: Any) -> Tensor:
     """a / b with numpy broadcasting."""
-    return Div.apply(*_pair(a, b))
+    return Div.apply(*lift_operands(a, b))
 
 
-def pow(a: Any, b: Any) -> Tensor:
+def power(a: Any, b: Any) -> Tensor:
     """a ** b with numpy broadcasting; differentiable in both (ln a needs a > 0)."""
-    return Pow.apply(*_pair(a, b))
+    return Pow.apply(*lift_operands(a, b))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise max of a and b (broadcast); ties split the gradient equally."""
-    return Maximum.apply(*_pair(a, b))
+    return Maximum.apply(*lift_operands(a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise min of a and b (broadcast); ties split the gradient equally."""
-    return Minimum.apply(*_pair(a, b))
+    return Minimum.apply(*lift_operands(a, b))
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Pick a where ``cond`` is true, else b (all three broadcast together)."""
-    a, b = _pair(a, b)
+    a, b = lift_operands(a, b)
     return Where.apply(lift(cond), a, b)
 
 
@@ -456,6 +456,6 @@ def sqrt(a: Tensor) -> Tensor:
     return Sqrt.apply(a)
 
 
-def abs(a: Tensor) -> Tensor:
+def absolute(a: Tensor) -> Tensor:
     """Elementwise |a|."""
     return Abs.apply(a)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograd.function import Function
-from autograd.ops.elementwise import _pair
+from autograd.ops.elementwise import lift_operands
 from autograd.tensor import Tensor
 
 
@@ -75,7 +75,7 @@ class MatMul(Function):
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product ``a @ b``: (…, n, k) @ (…, k, m) -> (…, n, m); 1-D operands as numpy."""
-    a, b = _pair(a, b)
+    a, b = lift_operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"matmul: operands must have at least 1 dimension, got shapes "

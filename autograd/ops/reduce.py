@@ -111,16 +111,16 @@ class Max(Function):
         yield (np.array([1.0, 3.0, 3.0, -2.0]),), {"axis": 0, "keepdims": False}
 
 
-def sum(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def reduce_sum(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Sum of ``a`` over ``axis`` (all axes when None): (…) -> reduced shape."""
     return Sum.apply(a, axis=axis, keepdims=keepdims)
 
 
-def mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def reduce_mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Mean of ``a`` over ``axis`` (all axes when None): (…) -> reduced shape."""
     return Mean.apply(a, axis=axis, keepdims=keepdims)
 
 
-def max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def reduce_max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Maximum of ``a`` over ``axis``; tied maxima share the gradient equally."""
     return Max.apply(a, axis=axis, keepdims=keepdims)
