@@ -24,16 +24,17 @@ import gzip
 import hashlib
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
+
+from nn.checkpoint import atomic_write, write_npz
 
 MNIST_FILE = "mnist.npz"
 BIBLE_FILE = "bible_web.tsv.gz"
@@ -86,55 +87,24 @@ def record_sha256(path: str | os.PathLike) -> str:
     """Write `<file>.sha256` for `path` atomically (temporary file, then rename); the digest."""
     path = Path(path)
     digest = sha256_of(path)
-    target = sidecar(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}-", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(f"{digest}  {path.name}\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_write(sidecar(path), lambda f: f.write(f"{digest}  {path.name}\n".encode("ascii")))
     return digest
 
 
 def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """`np.savez` to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; the cache is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """`np.savez` of `arrays` to `path`, atomically (`nn.checkpoint.write_npz`)."""
+    write_npz(path, arrays)
 
 
 def write_text_gz_atomic(path: Path, lines: Sequence[str]) -> None:
-    """gzip'd UTF-8 lines to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
-                gz.write(("\n".join(lines) + "\n").encode("utf-8"))
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """gzip'd UTF-8 lines (a fixed mtime, so equal lines give equal bytes) to `path`,
+    atomically."""
+
+    def write(raw: IO[bytes]) -> None:
+        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
+            gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+    atomic_write(path, write)
 
 
 def _recorded_sha256(path: Path) -> str | None:
