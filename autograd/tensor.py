@@ -434,6 +434,14 @@ class Tensor:
         """Elementwise hyperbolic tangent."""
         return tanh(self)
 
+    def sin(self) -> Tensor:
+        """Elementwise sine (radians)."""
+        return sin(self)
+
+    def cos(self) -> Tensor:
+        """Elementwise cosine (radians)."""
+        return cos(self)
+
     def sigmoid(self) -> Tensor:
         """Elementwise 1 / (1 + e^-x), stable for large |x|."""
         return sigmoid(self)
@@ -558,6 +566,7 @@ from autograd.ops.elementwise import (  # noqa: E402
     Sub,
     absolute,
     add,
+    cos,
     div,
     exp,
     log,
@@ -566,6 +575,7 @@ from autograd.ops.elementwise import (  # noqa: E402
     power,
     relu,
     sigmoid,
+    sin,
     sqrt,
     sub,
     tanh,

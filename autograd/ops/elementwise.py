@@ -274,6 +274,42 @@ class Log(Function):
             yield (rng.uniform(0.3, 3.0, shape),), {}
 
 
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: cos(a)
+        return grad * np.cos(a)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(-4.0, 4.0, shape),), {}
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: -sin(a)
+        return grad * -np.sin(a)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(-4.0, 4.0, shape),), {}
+
+
 class Tanh(Function):
     @staticmethod
     def forward(ctx, a):
@@ -439,6 +475,16 @@ def log(a: Tensor) -> Tensor:
 def tanh(a: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent."""
     return Tanh.apply(a)
+
+
+def sin(a: Tensor) -> Tensor:
+    """Elementwise sine (radians)."""
+    return Sin.apply(a)
+
+
+def cos(a: Tensor) -> Tensor:
+    """Elementwise cosine (radians)."""
+    return Cos.apply(a)
 
 
 def sigmoid(a: Tensor) -> Tensor:

@@ -35,6 +35,8 @@ def references(torch: Any) -> dict[str, Callable[..., Any]]:
         "exp": torch.exp,
         "log": torch.log,
         "tanh": torch.tanh,
+        "sin": torch.sin,
+        "cos": torch.cos,
         "sigmoid": torch.sigmoid,
         "relu": torch.relu,
         "sqrt": torch.sqrt,
