@@ -46,10 +46,10 @@ convolves directly). What made the difference above:
   after a loop, as OpenBLAS's do after a product; alternating the two on 2 cores made each
   side wait for the other's spinning threads (the per-image loop above; 280 ms instead of
   7.7 ms in a smaller test). The copies are memory-bound anyway; BLAS uses both cores.
-- *Scratch memory kept between calls* (`_Scratch`, for cols and the rearranged gradient):
-  fresh arrays of a few megabytes cost a page fault per 4 KB page on first touch. In the
-  LeNet-5 benchmark step that was 1,286 faults (about 5 ms of kernel time) per step, all in
-  conv2d; without them the step went from 19.8 to 13.1 ms (PyTorch: 9.4 ms).
+- *Recycled scratch memory* (`autograd.kernels.buffers.empty`, for cols and the rearranged
+  gradient): fresh arrays of a few megabytes cost a page fault per 4 KB page on first touch.
+  In the LeNet-5 benchmark step that was 1,286 faults (about 5 ms of kernel time) per step,
+  all in conv2d; without them the step went from 19.8 to 13.1 ms (PyTorch: 9.4 ms).
 
 Tried and dropped, as alternated runs showed no gain: chunks of 1 MB so that cols stays in
 cache (conv2d 28.5 ms with 8 MB chunks, 29.9 ms with 1 MB), a second cols buffer used in
@@ -62,10 +62,9 @@ per dtype); the public functions here make sure of that.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
+from autograd.kernels.buffers import empty
 from autograd.kernels.jit import njit
 
 Pair = tuple[int, int]
@@ -164,41 +163,13 @@ def _chunk(n: int, k: int, length: int, itemsize: int) -> int:
     return max(1, min(n, CHUNK_BYTES // max(1, k * length * itemsize)))
 
 
-class _Scratch(threading.local):
-    """Memory for the temporaries that never leave this module (cols, the rearranged
-    gradient), kept between calls: one array per thread, name and dtype.
-
-    Fresh arrays of a few megabytes come from the OS at every call and cost a page fault per
-    4 KB page on first touch: in a LeNet-5 step that was 1,300 faults and about 5 ms of
-    kernel time, all of it in conv2d. Arrays larger than CHUNK_BYTES are not kept, so at most
-    two of that size stay allocated per thread and dtype.
-    """
-
-    def __init__(self) -> None:
-        self.arrays: dict[tuple[str, np.dtype], np.ndarray] = {}
-
-    def get(self, name: str, size: int, dtype: np.dtype) -> np.ndarray:
-        """A 1-D array of ``size`` elements of ``dtype`` (contents undefined)."""
-        key = (name, np.dtype(dtype))
-        kept = self.arrays.get(key)
-        if kept is not None and kept.size >= size:
-            return kept[:size]
-        fresh = np.empty(size, dtype=dtype)
-        if fresh.nbytes <= CHUNK_BYTES:
-            self.arrays[key] = fresh
-        return fresh
-
-
-_SCRATCH = _Scratch()
-
-
 def _im2col_chunks(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, ho: int, wo: int):
     """Yield ``(images, cols)`` per chunk of images: the columns of g or yg that belong to
-    the chunk, and its cols (K, m·Ho·Wo) in a scratch buffer."""
+    the chunk, and its cols (K, m·Ho·Wo) in one recycled buffer."""
     n, c = x.shape[:2]
     k, length = c * kernel[0] * kernel[1], ho * wo
     step = _chunk(n, k, length, x.itemsize)
-    scratch = _SCRATCH.get("cols", k * step * length, x.dtype)
+    scratch = empty((k * step * length,), x.dtype)
     for start in range(0, n, step):
         m = min(step, n - start)
         cols = scratch[: k * m * length].reshape(k, m, length)  # contiguous, also the last
@@ -209,7 +180,7 @@ def _im2col_chunks(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, ho:
 def _channels_first(grad: np.ndarray) -> np.ndarray:
     """grad (N, O, Ho, Wo) as g (O, N·Ho·Wo), the layout of the products' outputs."""
     n, o, ho, wo = grad.shape
-    g = _SCRATCH.get("grad", grad.size, grad.dtype).reshape(o, n, ho, wo)
+    g = empty((o, n, ho, wo), grad.dtype)
     np.copyto(g, grad.transpose(1, 0, 2, 3))
     return g.reshape(o, n * ho * wo)
 
@@ -258,7 +229,7 @@ def _backward_input(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride, paddin
     wt = np.ascontiguousarray(w).reshape(o, -1).T  # (K, O)
     k, length = wt.shape[0], ho * wo
     step = _chunk(n, k, length, g.itemsize)
-    scratch = _SCRATCH.get("cols", k * step * length, g.dtype)
+    scratch = empty((k * step * length,), g.dtype)
     dx = np.empty(x_shape, dtype=g.dtype)
     for start in range(0, n, step):
         m = min(step, n - start)
@@ -287,21 +258,6 @@ def conv2d_backward(
         _backward_weight(g, np.ascontiguousarray(x), w.shape, stride, padding) if needs[1] else None
     )
     return dx, dw
-
-
-def conv2d_backward_input(
-    grad: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...], stride: Pair, padding: Pair
-) -> np.ndarray:
-    """dL/dx (N, C, H, W) from grad = dL/dy (N, O, Ho, Wo) and the weight (O, C, kh, kw)."""
-    return _backward_input(_channels_first(grad), w, x_shape, stride, padding)
-
-
-def conv2d_backward_weight(
-    grad: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...], stride: Pair, padding: Pair
-) -> np.ndarray:
-    """dL/dw (O, C, kh, kw) from grad = dL/dy (N, O, Ho, Wo) and the input x (N, C, H, W)."""
-    g = _channels_first(grad)
-    return _backward_weight(g, np.ascontiguousarray(x), w_shape, stride, padding)
 
 
 def conv2d_backward_bias(grad: np.ndarray) -> np.ndarray:

@@ -21,8 +21,3 @@ def scatter_add_rows(out: np.ndarray, index: np.ndarray, rows: np.ndarray) -> No
         r = index[k]
         for j in range(d):
             out[r, j] += rows[k, j]
-
-
-def scatter_add_rows_oracle(out: np.ndarray, index: np.ndarray, rows: np.ndarray) -> None:
-    """Reference for tests: the same update with ``np.add.at``."""
-    np.add.at(out, index, rows)

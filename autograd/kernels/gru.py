@@ -11,7 +11,7 @@ h0 (B, H). Per step::
 As in `autograd.kernels.lstm`: one GEMM for all input projections (turned into the gate
 activations in place), per step a GEMM for the hidden projection and a jitted kernel for the
 gates; backward per step a jitted kernel and a GEMM for dh_{t-1}, then single GEMMs for the
-weight and input gradients; big arrays live on recycled memory (`autograd.kernels.lstm.empty`).
+weight and input gradients; big arrays live on recycled memory (`autograd.kernels.buffers`).
 The gradients of the input projection (dgi) and of the hidden projection (dgh) differ only in
 the n block: dgh_n = dgi_n ⊙ r, since r multiplies W_hn h + b_hn.
 """
@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.kernels.activations import sigmoid, tanh
+from autograd.kernels.buffers import empty
 from autograd.kernels.jit import njit
-from autograd.kernels.lstm import empty, sigmoid, tanh
-
-# Numba's on-disk cache checks only this file's source: after changing sigmoid or tanh in
-# `autograd.kernels.lstm`, delete the cached gru.*.nbi (in __pycache__ or $NUMBA_CACHE_DIR).
 
 # As in the LSTM kernels, each inner loop writes one output stream so that it vectorises.
 

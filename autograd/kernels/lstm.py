@@ -19,120 +19,26 @@ Numba has no BLAS here, so the products stay in numpy: one GEMM for all input pr
 up front (the kernels turn them into the gate activations in place), per step a GEMM
 ``h_{t-1} W_hhᵀ`` and a jitted kernel for the gates and the cell; backward per step a jitted
 kernel for the gate derivatives and a GEMM for dh_{t-1}; after the loop one GEMM each for
-dW_ih, dW_hh and dx over all T·B rows at once. Big arrays come from `empty`, which recycles
-memory instead of paying page faults on fresh arrays every call.
+dW_ih, dW_hh and dx over all T·B rows at once. Big arrays come from
+`autograd.kernels.buffers.empty`, which recycles memory instead of paying page faults on fresh
+arrays every call.
 
-The gate nonlinearities are stable for any input (e^-|z| never overflows). In float32 they
-use a polynomial e^x that LLVM vectorises (8 lanes); float64 calls libm. Kernels use
-``error_model="numpy"``: Python's error model checks every division for zero, which stops
-the loops from vectorising.
+The gate nonlinearities (`autograd.kernels.activations`) are stable for any input; in float32
+they use a polynomial e^x that LLVM vectorises. Kernels use ``error_model="numpy"``: Python's
+error model checks every division for zero, which stops the loops from vectorising.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import weakref
-
-import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic, overload
 
+from autograd.kernels.activations import sigmoid, tanh
+from autograd.kernels.buffers import empty
 from autograd.kernels.jit import njit
 
 STANDARD, PEEPHOLE, COUPLED = 0, 1, 2
 #: variant name -> (int code passed to the kernels, number of gates)
 VARIANTS = {"standard": (STANDARD, 4), "peephole": (PEEPHOLE, 4), "coupled": (COUPLED, 3)}
-
-# --- stable scalar sigmoid and tanh, shared with the GRU kernels -----------------------------
-
-
-def sigmoid(z):
-    """σ(z) = 1 / (1 + e^-z), computed from e = e^-|z| ≤ 1 (never overflows)."""
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
-
-
-def tanh(z):
-    """tanh(z); libm's is accurate and saturates to ±1 without overflow."""
-    return math.tanh(z)
-
-
-_F32_ZERO = np.float32(0.0)
-_F32_ONE = np.float32(1.0)
-_F32_TWO = np.float32(2.0)
-_F32_LOG2E = np.float32(1.4426950408889634)
-_F32_HALF = np.float32(0.5)
-# ln 2 = _LN2_HI + _LN2_LO; _LN2_HI has 15 significant bits, so k·_LN2_HI is exact for |k| < 512
-_F32_LN2_HI = np.float32(0.693145751953125)
-_F32_LN2_LO = np.float32(1.428606765330187e-06)
-# e^-87 ≈ 1.6e-38 is the smallest power reached: 2^k stays a normal float32 (k ≥ -126)
-_F32_MIN_ARG = np.float32(-87.0)
-# Taylor coefficients 1/7! … 1/2! of e^r - 1 = r + r²/2! + … + r⁷/7!; on |r| ≤ ln2/2 the
-# first omitted term is below 1.5e-8·|r|, under half a float32 ulp
-_F32_C7 = np.float32(1 / 5040)
-_F32_C6 = np.float32(1 / 720)
-_F32_C5 = np.float32(1 / 120)
-_F32_C4 = np.float32(1 / 24)
-_F32_C3 = np.float32(1 / 6)
-
-
-@intrinsic
-def _pow2_f32(typingctx, k):
-    """2^k as float32, for a float32 ``k`` holding an integer in [-126, 127] (exponent bits)."""
-    sig = types.float32(types.float32)
-
-    def codegen(context, builder, signature, args):
-        i32 = ir.IntType(32)
-        exponent = builder.add(builder.fptosi(args[0], i32), ir.Constant(i32, 127))
-        return builder.bitcast(builder.shl(exponent, ir.Constant(i32, 23)), ir.FloatType())
-
-    return sig, codegen
-
-
-@numba.njit(inline="always")
-def _exp_parts_f32(x):
-    """For float32 x in [-87, 0]: (s, p) with e^x = s·(1 + p), s = 2^k, p = e^r - 1.
-
-    x = k·ln2 + r with k = round(x / ln2), |r| ≤ ln2/2 (Cody-Waite: ln2 in two parts).
-    Keeping e^r - 1 apart lets tanh form e^x - 1 = s·p + (s - 1) without cancellation.
-    """
-    k = np.floor(x * _F32_LOG2E + _F32_HALF)
-    r = (x - k * _F32_LN2_HI) - k * _F32_LN2_LO
-    p = _F32_C7
-    p = p * r + _F32_C6
-    p = p * r + _F32_C5
-    p = p * r + _F32_C4
-    p = p * r + _F32_C3
-    p = p * r + _F32_HALF
-    p = p * r * r + r
-    return _pow2_f32(k), p
-
-
-def _sigmoid_f32(z):
-    s, p = _exp_parts_f32(max(-abs(z), _F32_MIN_ARG))
-    e = s * p + s  # e^-|z|
-    return (_F32_ONE if z >= _F32_ZERO else e) / (_F32_ONE + e)
-
-
-def _tanh_f32(z):
-    s, p = _exp_parts_f32(max(-_F32_TWO * abs(z), _F32_MIN_ARG))
-    m = s * p + (s - _F32_ONE)  # e^-2|z| - 1, in (-1, 0]
-    t = -m / (_F32_TWO + m)  # tanh|z| = (1 - e^-2|z|) / (1 + e^-2|z|)
-    return t if z >= _F32_ZERO else -t
-
-
-@overload(sigmoid)
-def _sigmoid_jit(z):
-    return _sigmoid_f32 if z == types.float32 else sigmoid
-
-
-@overload(tanh)
-def _tanh_jit(z):
-    return _tanh_f32 if z == types.float32 else tanh
-
 
 # --- the per-step kernels ------------------------------------------------------------------
 
@@ -254,57 +160,6 @@ def lstm_step_backward(variant, gates, c_prev, c, peep, dh_out, dh_rec, dc, dz, 
             for j in range(hidden):
                 # d/dc_{t-1}: f
                 dc[b, j] *= gates[b, kf + j]
-
-
-# --- recycled memory ------------------------------------------------------------------------
-
-
-class _Lease:
-    """What numpy sees as the owner of an array cut from a pooled buffer (its ``base``)."""
-
-    __slots__ = ("__array_interface__", "__weakref__")
-
-
-#: free buffers (flat uint8), given back by the arrays of `empty` when the last of them dies
-_FREE: list[np.ndarray] = []
-_FREE_MAX_COUNT = 32
-_FREE_MAX_BYTES = 256 * 2**20
-_TAKE = threading.Lock()
-
-
-def _give_back(raw: np.ndarray) -> None:
-    # runs when an array dies, possibly inside `empty` on this thread: no lock here (appends
-    # do not move the entries `empty` is looking at)
-    if len(_FREE) < _FREE_MAX_COUNT and sum(b.nbytes for b in _FREE) <= _FREE_MAX_BYTES:
-        _FREE.append(raw)
-
-
-def empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """``np.empty(shape, dtype)`` (C-contiguous) on recycled memory.
-
-    A fresh multi-MB array costs a page fault per 4 KB when first written (µs each in a VM),
-    about a quarter of an LSTM training step. These arrays come from a small pool of buffers
-    instead (at most 32, 256 MB); when an array and every view of it are gone, its buffer
-    goes back to the pool, so memory is never shared with a live array.
-    """
-    dtype = np.dtype(dtype)
-    nbytes = max(math.prod(shape) * dtype.itemsize, 1)
-    raw = None
-    with _TAKE:
-        fits = [k for k, b in enumerate(_FREE) if nbytes <= b.nbytes <= 2 * nbytes]
-        if fits:
-            raw = _FREE.pop(min(fits, key=lambda k: _FREE[k].nbytes))
-    if raw is None:
-        raw = np.empty(nbytes, np.uint8)
-    lease = _Lease()
-    lease.__array_interface__ = {
-        "version": 3,
-        "shape": tuple(shape),
-        "typestr": dtype.str,
-        "data": (raw.ctypes.data, False),
-    }
-    weakref.finalize(lease, _give_back, raw)
-    return np.asarray(lease)
 
 
 # --- the time loops --------------------------------------------------------------------------

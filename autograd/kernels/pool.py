@@ -17,8 +17,9 @@ many times slower on 2 cores (a LeNet-5 step under the profiler: 470 ms, serial 
 `autograd.kernels.conv`).
 
 The jitted functions take C-contiguous float32/float64 arrays and Python ints; the public
-functions accept ``kernel_size`` and ``stride`` as an int or a pair (stride defaults to the
-kernel size) and make the arrays contiguous.
+functions take ``kernel`` and ``stride`` as (rows, cols) pairs of ints, as the ops pass them
+(`autograd.ops.pool` checks the arguments and fills in the default stride), and make the
+arrays contiguous.
 """
 
 from __future__ import annotations
@@ -27,22 +28,14 @@ import numpy as np
 
 from autograd.kernels.jit import njit
 
-Size = int | tuple[int, int]
-
-
-def _pair(value: Size) -> tuple[int, int]:
-    if isinstance(value, int | np.integer):
-        return int(value), int(value)
-    a, b = value
-    return int(a), int(b)
+Pair = tuple[int, int]
 
 
 def _geometry(
-    x_shape: tuple[int, ...], kernel_size: Size, stride: Size | None
+    x_shape: tuple[int, ...], kernel: Pair, stride: Pair
 ) -> tuple[int, int, int, int, int, int]:
     """``(kh, kw, sh, sw, Ho, Wo)`` for a pooling of an (N, C, H, W) input."""
-    kh, kw = _pair(kernel_size)
-    sh, sw = (kh, kw) if stride is None else _pair(stride)
+    (kh, kw), (sh, sw) = kernel, stride
     return kh, kw, sh, sw, (x_shape[2] - kh) // sh + 1, (x_shape[3] - kw) // sw + 1
 
 
@@ -128,12 +121,10 @@ def _avg_pool_backward(grad, h, w, kh, kw, sh, sw):
     return dx.reshape((n_, c_, h, w))
 
 
-def max_pool2d_forward(
-    x: np.ndarray, kernel_size: Size, stride: Size | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def max_pool2d_forward(x: np.ndarray, kernel: Pair, stride: Pair) -> tuple[np.ndarray, np.ndarray]:
     """(y, argmax): y (N, C, Ho, Wo) the window maxima, argmax (N, C, Ho, Wo) int64 the
     flat index ``r·W + s`` of each maximum in its (H, W) plane."""
-    kh, kw, sh, sw, ho, wo = _geometry(x.shape, kernel_size, stride)
+    kh, kw, sh, sw, ho, wo = _geometry(x.shape, kernel, stride)
     return _max_pool_forward(np.ascontiguousarray(x), kh, kw, sh, sw, ho, wo)
 
 
@@ -147,16 +138,16 @@ def max_pool2d_backward(
     )
 
 
-def avg_pool2d_forward(x: np.ndarray, kernel_size: Size, stride: Size | None = None) -> np.ndarray:
+def avg_pool2d_forward(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
     """y (N, C, Ho, Wo): the mean of each kh × kw window."""
-    kh, kw, sh, sw, ho, wo = _geometry(x.shape, kernel_size, stride)
+    kh, kw, sh, sw, ho, wo = _geometry(x.shape, kernel, stride)
     return _avg_pool_forward(np.ascontiguousarray(x), kh, kw, sh, sw, ho, wo)
 
 
 def avg_pool2d_backward(
-    grad: np.ndarray, x_shape: tuple[int, ...], kernel_size: Size, stride: Size | None = None
+    grad: np.ndarray, x_shape: tuple[int, ...], kernel: Pair, stride: Pair
 ) -> np.ndarray:
     """dL/dx (N, C, H, W): each gradient of grad (N, C, Ho, Wo) spread evenly over its window."""
-    kh, kw, sh, sw, _, _ = _geometry(x_shape, kernel_size, stride)
+    kh, kw, sh, sw, _, _ = _geometry(x_shape, kernel, stride)
     # d/dx: 1/(kh·kw) for every entry of the window
     return _avg_pool_backward(np.ascontiguousarray(grad), x_shape[2], x_shape[3], kh, kw, sh, sw)

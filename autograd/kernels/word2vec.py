@@ -26,7 +26,9 @@ under NUMBA_DISABLE_JIT and never touches numpy's global state. Negatives are dr
 the unigram^0.75 distribution by binary search in a cumulative table of integer weights.
 
 Sequential on purpose: rows repeat constantly (frequent words), and the result must be
-reproducible for a seed. ``word2vec_train_oracle`` is a slow numpy transcription for tests.
+reproducible for a seed. `autograd.kernels.word2vec_oracle` is a slow numpy transcription
+for tests. σ is `autograd.kernels.activations.sigmoid`: every score here is float64 (the dot
+products accumulate in float64), so it takes its libm path in both dtypes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import math
 
 import numpy as np
 
+from autograd.kernels.activations import sigmoid
 from autograd.kernels.jit import njit
 
 _MASK48 = (1 << 48) - 1
@@ -42,16 +45,9 @@ _LCG_A = 25214903917
 
 
 @njit
-def lcg_next(r: int) -> int:
+def _lcg_next(r: int) -> int:
     """One step of the 48-bit LCG; ``r >> 16`` is a uniform 32-bit draw."""
     return (r * _LCG_A + 11) & _MASK48
-
-
-@njit
-def sigmoid(s: float) -> float:
-    """σ(s), stable for any s."""
-    e = math.exp(-abs(s))
-    return (1.0 if s >= 0 else e) / (1.0 + e)
 
 
 @njit
@@ -71,7 +67,7 @@ def _dot_vec(h: np.ndarray, b: np.ndarray, j: int) -> float:
 
 
 @njit
-def ns_update(
+def _ns_update(
     h: np.ndarray,
     w_out: np.ndarray,
     target: int,
@@ -97,7 +93,7 @@ def ns_update(
 
 
 @njit
-def softmax_update(
+def _softmax_update(
     h: np.ndarray,
     w_out: np.ndarray,
     target: int,
@@ -134,10 +130,13 @@ def sgns_pair_update(
     alpha: float,
 ) -> None:
     """One skip-gram negative-sampling step with explicit negatives (K,): the input row
-    ``w_in[word]`` predicts ``target``; both tables change in place."""
+    ``w_in[word]`` predicts ``target``; both tables change in place.
+
+    The inner update of `word2vec_train_epoch` on its own; no op calls it: tests compare it
+    with autograd's gradient of the same loss."""
     h = w_in[word].copy()
     work = np.zeros_like(h)
-    ns_update(h, w_out, target, negatives, alpha, work)
+    _ns_update(h, w_out, target, negatives, alpha, work)
     for t in range(h.shape[0]):
         w_in[word, t] += work[t]
 
@@ -148,7 +147,7 @@ def _draw_negatives(cum: np.ndarray, out: np.ndarray, r: int) -> int:
     total = cum[cum.shape[0] - 1]
     for k in range(out.shape[0]):
         x = (r >> 16) % total
-        r = lcg_next(r)
+        r = _lcg_next(r)
         lo, hi = 0, cum.shape[0] - 1
         while lo < hi:  # first index with cum[index] > x
             mid = (lo + hi) // 2
@@ -203,7 +202,7 @@ def word2vec_train_epoch(
             w = tokens[p]
             if keep[w] < 1.0:
                 u = (r >> 16) / 4294967296.0
-                r = lcg_next(r)
+                r = _lcg_next(r)
                 if keep[w] < u:
                     continue
             sent[n] = w
@@ -212,7 +211,7 @@ def word2vec_train_epoch(
         kept += n
         for i in range(n):
             b = (r >> 16) % window
-            r = lcg_next(r)
+            r = _lcg_next(r)
             lo, hi = max(0, i - window + b), min(n, i + window + 1 - b)
             if sg:
                 for j in range(lo, hi):
@@ -225,9 +224,9 @@ def word2vec_train_epoch(
                         work[t] = 0.0
                     if negative > 0:
                         r = _draw_negatives(cum, negs, r)
-                        ns_update(h, w_out, sent[i], negs, lr, work)
+                        _ns_update(h, w_out, sent[i], negs, lr, work)
                     else:
-                        softmax_update(h, w_out, sent[i], lr, work, z)
+                        _softmax_update(h, w_out, sent[i], lr, work, z)
                     for t in range(d):
                         w_in[c, t] += work[t]
             else:
@@ -245,103 +244,11 @@ def word2vec_train_epoch(
                     h[t] /= count
                 if negative > 0:
                     r = _draw_negatives(cum, negs, r)
-                    ns_update(h, w_out, sent[i], negs, lr, work)
+                    _ns_update(h, w_out, sent[i], negs, lr, work)
                 else:
-                    softmax_update(h, w_out, sent[i], lr, work, z)
+                    _softmax_update(h, w_out, sent[i], lr, work, z)
                 for j in range(lo, hi):
                     if j != i:
                         for t in range(d):
                             w_in[sent[j], t] += work[t]
-    return r, kept
-
-
-# --- a slow numpy reference for tests ----------------------------------------------------
-
-
-def _lcg(r: int) -> int:
-    return (r * _LCG_A + 11) & _MASK48
-
-
-def _oracle_negatives(cum: np.ndarray, k: int, r: int) -> tuple[np.ndarray, int]:
-    out = np.empty(k, np.int64)
-    for q in range(k):
-        out[q] = np.searchsorted(cum, (r >> 16) % int(cum[-1]), side="right")
-        r = _lcg(r)
-    return out, r
-
-
-def _oracle_step(
-    h: np.ndarray, w_out: np.ndarray, target: int, negs: np.ndarray | None, lr: float
-) -> np.ndarray:
-    """-lr · dL/dh for input h; updates w_out in place (rows sequentially, like the kernel)."""
-    if negs is None:
-        z = w_out @ h.astype(np.float64)
-        p = np.exp(z - z.max())
-        p /= p.sum()
-        g = (np.eye(w_out.shape[0])[target] - p) * lr
-        work = g @ w_out
-        w_out += np.outer(g, h).astype(w_out.dtype)
-        return work
-    work = np.zeros(h.shape, np.float64)
-    for j, label in [(target, 1.0), *((int(k), 0.0) for k in negs)]:
-        if label == 0.0 and j == target:
-            continue
-        s = float(w_out[j].astype(np.float64) @ h)
-        g = (label - 1.0 / (1.0 + np.exp(-s))) * lr
-        work += g * w_out[j]
-        w_out[j] += (g * h).astype(w_out.dtype)
-    return work
-
-
-def word2vec_train_oracle(
-    w_in: np.ndarray,
-    w_out: np.ndarray,
-    tokens: np.ndarray,
-    offsets: np.ndarray,
-    keep: np.ndarray,
-    cum: np.ndarray,
-    sg: int,
-    negative: int,
-    window: int,
-    alpha: float,
-    min_alpha: float,
-    words_before: int,
-    total_words: int,
-    r: int,
-) -> tuple[int, int]:
-    """Reference for `word2vec_train_epoch`: the same algorithm, one numpy op at a time."""
-    done, kept = words_before, 0
-    for s in range(len(offsets) - 1):
-        lr = max(alpha - (alpha - min_alpha) * done / total_words, min_alpha)
-        sent = []
-        for w in tokens[offsets[s] : offsets[s + 1]]:
-            if keep[w] < 1.0:
-                u = (r >> 16) / 4294967296.0
-                r = _lcg(r)
-                if keep[w] < u:
-                    continue
-            sent.append(int(w))
-        done += int(offsets[s + 1] - offsets[s])
-        kept += len(sent)
-        n = len(sent)
-        for i in range(n):
-            b = (r >> 16) % window
-            r = _lcg(r)
-            ctx = [j for j in range(max(0, i - window + b), min(n, i + window + 1 - b)) if j != i]
-            if sg:
-                for j in ctx:
-                    negs = None
-                    if negative > 0:
-                        negs, r = _oracle_negatives(cum, negative, r)
-                    h = w_in[sent[j]].astype(np.float64)
-                    w_in[sent[j]] += _oracle_step(h, w_out, sent[i], negs, lr).astype(w_in.dtype)
-            elif ctx:
-                rows = [sent[j] for j in ctx]
-                h = w_in[rows].astype(np.float64).mean(axis=0)
-                negs = None
-                if negative > 0:
-                    negs, r = _oracle_negatives(cum, negative, r)
-                work = _oracle_step(h, w_out, sent[i], negs, lr).astype(w_in.dtype)
-                for row in rows:
-                    w_in[row] += work
     return r, kept

@@ -48,7 +48,7 @@ def check_conv_pool(rng: np.random.Generator) -> None:
     """y = max_pool2d(conv2d(x, w, b, padding=1), 2) and its gradients against the oracles."""
     import autograd.functional as F
     from autograd import Tensor
-    from autograd.kernels import oracle_conv as oc
+    from autograd.kernels import conv_oracle, pool_oracle
 
     x, w, b = (rng.standard_normal(s) for s in [(2, 2, 6, 6), (3, 2, 3, 3), (3,)])
     g = rng.standard_normal((2, 3, 3, 3))
@@ -57,21 +57,21 @@ def check_conv_pool(rng: np.random.Generator) -> None:
     (y * Tensor(g)).sum().backward()
 
     one, two = (1, 1), (2, 2)
-    y1 = oc.conv2d_forward_oracle(x, w, b, one, one)
-    dy1 = oc.max_pool2d_backward_oracle(g, y1, two, two)
-    np.testing.assert_allclose(y.data, oc.max_pool2d_forward_oracle(y1, two, two)[0], **CLOSE)
-    dx = oc.conv2d_backward_input_oracle(dy1, w, x.shape, one, one)
+    y1 = conv_oracle.conv2d_forward_oracle(x, w, b, one, one)
+    dy1 = pool_oracle.max_pool2d_backward_oracle(g, y1, two, two)
+    y_want = pool_oracle.max_pool2d_forward_oracle(y1, two, two)[0]
+    np.testing.assert_allclose(y.data, y_want, **CLOSE)
+    dx, dw = conv_oracle.conv2d_backward_oracle(dy1, x, w, one, one, (True, True))
     np.testing.assert_allclose(xt.grad, dx, **CLOSE)
-    dw = oc.conv2d_backward_weight_oracle(dy1, x, w.shape, one, one)
     np.testing.assert_allclose(wt.grad, dw, **CLOSE)
-    np.testing.assert_allclose(bt.grad, oc.conv2d_backward_bias_oracle(dy1), **CLOSE)
+    np.testing.assert_allclose(bt.grad, conv_oracle.conv2d_backward_bias_oracle(dy1), **CLOSE)
 
 
 def check_lstm(rng: np.random.Generator) -> None:
     """F.lstm forward and backward (through out and c_T) against the oracle."""
     import autograd.functional as F
     from autograd import Tensor
-    from autograd.kernels.oracle_rnn import lstm_oracle_backward, lstm_oracle_forward
+    from autograd.kernels.lstm_oracle import lstm_backward_oracle, lstm_forward_oracle
 
     steps, batch, dim, hidden = 3, 2, 3, 4
     g4 = 4 * hidden
@@ -80,13 +80,13 @@ def check_lstm(rng: np.random.Generator) -> None:
     arrays = [0.5 * rng.standard_normal(s) for s in shapes]
     ts = [Tensor(a, requires_grad=True) for a in arrays]
     out, (_, c_t) = F.lstm(*ts)
-    packed, cache = lstm_oracle_forward(*arrays)
+    packed, cache = lstm_forward_oracle(*arrays)
     gp = rng.standard_normal(packed.shape)
     ((out * Tensor(gp[:steps])).sum() + (c_t * Tensor(gp[steps])).sum()).backward()
 
     np.testing.assert_allclose(out.data, packed[:steps], **CLOSE)
     np.testing.assert_allclose(c_t.data, packed[steps], **CLOSE)
-    want = lstm_oracle_backward(gp, cache)
+    want = lstm_backward_oracle(gp, cache)
     for name, t in zip(("x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"), ts, strict=True):
         np.testing.assert_allclose(t.grad, want[name], **CLOSE, err_msg=name)
 

@@ -10,7 +10,7 @@ import pytest
 
 from autograd import Tensor
 from autograd.kernels.gru import gru_backward, gru_forward
-from autograd.kernels.oracle_rnn import gru_oracle_backward, gru_oracle_forward
+from autograd.kernels.gru_oracle import gru_backward_oracle, gru_forward_oracle
 from autograd.ops.rnn import gru
 
 NAMES = ("x", "h0", "w_ih", "w_hh", "b_ih", "b_hh")
@@ -40,8 +40,8 @@ def _check_against_oracle(shape, dtype, seed=0):
     grad = rng.standard_normal((shape[0], shape[1], shape[3])).astype(dtype)
     hs, gates, hns = gru_forward(*arrays)
     grads = dict(zip(NAMES, gru_backward(grad, x, w_ih, w_hh, hs, gates, hns)))
-    expected, cache = gru_oracle_forward(*arrays)
-    expected_grads = gru_oracle_backward(grad, cache)
+    expected, cache = gru_forward_oracle(*arrays)
+    expected_grads = gru_backward_oracle(grad, cache)
     tol = TOLERANCE[dtype]
     assert hs.dtype == dtype
     np.testing.assert_allclose(hs[1:], expected, **tol)
@@ -112,7 +112,7 @@ def test_gru_stable_for_huge_preactivations(dtype):
         tensors = [Tensor(a, requires_grad=True) for a in arrays]
         out, _ = gru(*tensors)
         out.sum().backward()
-        expected = gru_oracle_forward(*arrays)[0]
+        expected = gru_forward_oracle(*arrays)[0]
     assert np.isfinite(out.data).all()
     for t in tensors:
         assert np.isfinite(t.grad).all()

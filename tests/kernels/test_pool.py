@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor
-from autograd.kernels import oracle_conv as oracle
+from autograd.kernels import pool_oracle as oracle
 from autograd.kernels.pool import (
     avg_pool2d_backward,
     avg_pool2d_forward,
@@ -73,7 +73,7 @@ def test_avg_pool2d_matches_oracle(rng, shape, kernel, stride, dtype):
 @pytest.mark.small
 def test_max_pool2d_ties_go_to_first_max_in_row_major_order():
     x = np.array([[[[1.0, 3.0, 3.0], [3.0, 0.0, 3.0], [2.0, 3.0, 1.0]]]])
-    y, argmax = max_pool2d_forward(x, 2, 1)
+    y, argmax = max_pool2d_forward(x, (2, 2), (1, 1))
     np.testing.assert_array_equal(y[0, 0], [[3.0, 3.0], [3.0, 3.0]])
     # windows start at (0,0), (0,1), (1,0), (1,1); the first 3 of each, reading rows
     np.testing.assert_array_equal(argmax[0, 0], [[1, 1], [3, 5]])
@@ -84,18 +84,19 @@ def test_max_pool2d_ties_go_to_first_max_in_row_major_order():
 @pytest.mark.small
 def test_max_pool2d_nan_is_the_maximum():
     x = np.array([[[[1.0, np.nan], [5.0, 2.0]]]])
-    y, argmax = max_pool2d_forward(x, 2)
+    y, argmax = max_pool2d_forward(x, (2, 2), (2, 2))
     assert np.isnan(y[0, 0, 0, 0])
     assert argmax[0, 0, 0, 0] == 1
 
 
-@pytest.mark.small
-def test_pool_kernels_accept_ints_and_default_stride(rng):
+def test_pool_ops_accept_ints_and_default_stride(rng):
     x = rng.standard_normal((1, 2, 6, 6))
-    y_int, _ = max_pool2d_forward(x, 2)
-    y_pair, _ = max_pool2d_forward(x, (2, 2), (2, 2))
-    np.testing.assert_array_equal(y_int, y_pair)
-    np.testing.assert_array_equal(avg_pool2d_forward(x, 3), avg_pool2d_forward(x, (3, 3), 3))
+    for pool in (max_pool2d, avg_pool2d):
+        y_int = pool(Tensor(x), 2).data
+        y_pair = pool(Tensor(x), (2, 2), (2, 2)).data
+        np.testing.assert_array_equal(y_int, y_pair)
+        assert y_int.shape == (1, 2, 3, 3)
+    np.testing.assert_array_equal(avg_pool2d(Tensor(x), 3).data, avg_pool2d(x, (3, 3), 3).data)
 
 
 def test_max_pool2d_ties_match_torch():

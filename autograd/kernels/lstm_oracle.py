@@ -1,9 +1,12 @@
-"""Slow, obviously-correct numpy references for the LSTM and GRU kernels (tests only).
+"""Slow, obviously-correct numpy reference for the LSTM kernels (tests only).
 
 Everything is computed in float64, one time step and one gate at a time, with the equations
-written out as in the papers and PyTorch's documentation. Forward returns the outputs and a
-cache; backward runs back through time step by step, accumulating every weight gradient
-inside the loop. Layouts are PyTorch's (see `autograd.kernels.lstm` and `.gru`).
+written out as in the papers and PyTorch's documentation (layouts: `autograd.kernels.lstm`).
+The functions are named after the kernels they check, with ``_oracle`` appended, but take
+the math's own inputs: ``b_ih`` and ``b_hh`` apart, the variant by name, and for backward the
+cache of this module's forward (never the kernel's saved arrays). Forward returns the
+outputs and that cache; backward runs back through time step by step, accumulating every
+weight gradient inside the loop.
 """
 
 from __future__ import annotations
@@ -20,10 +23,7 @@ def _f64(*arrays: np.ndarray | None) -> list[np.ndarray | None]:
     return [None if a is None else np.asarray(a, dtype=np.float64) for a in arrays]
 
 
-# --- LSTM ------------------------------------------------------------------------------------
-
-
-def lstm_oracle_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_peep=None, variant="standard"):
+def lstm_forward_oracle(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_peep=None, variant="standard"):
     """LSTM forward. Returns ``(packed, cache)``: packed (T+1, B, H) holds h_1 … h_T in rows
     0…T-1 and c_T in row T."""
     x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_peep = _f64(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_peep)
@@ -61,7 +61,7 @@ def lstm_oracle_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_peep=None, variant=
     return packed, (cache, weights)
 
 
-def lstm_oracle_backward(grad, cache):
+def lstm_backward_oracle(grad, cache):
     """BPTT from ``grad`` (T+1, B, H), the gradient of the packed output. Returns a dict with
     the gradients of x, h0, c0, w_ih, w_hh, b_ih, b_hh and (peephole only) w_peep."""
     steps_cache, weights = cache
@@ -124,64 +124,3 @@ def lstm_oracle_backward(grad, cache):
     if dpeep is not None:
         grads["w_peep"] = dpeep
     return grads
-
-
-# --- GRU -------------------------------------------------------------------------------------
-
-
-def gru_oracle_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
-    """GRU forward (PyTorch's equations). Returns ``(out (T, B, H), cache)``."""
-    x, h0, w_ih, w_hh, b_ih, b_hh = _f64(x, h0, w_ih, w_hh, b_ih, b_hh)
-    hidden = h0.shape[1]
-    h = h0
-    outs = []
-    cache = []
-    for t in range(x.shape[0]):
-        gi = x[t] @ w_ih.T + b_ih
-        gh = h @ w_hh.T + b_hh
-        r = _sigmoid(gi[:, :hidden] + gh[:, :hidden])
-        z = _sigmoid(gi[:, hidden : 2 * hidden] + gh[:, hidden : 2 * hidden])
-        hn = gh[:, 2 * hidden :]  # W_hn h + b_hn: r multiplies it, bias included
-        n = np.tanh(gi[:, 2 * hidden :] + r * hn)
-        h_new = (1 - z) * n + z * h
-        cache.append({"x": x[t], "h": h, "r": r, "z": z, "n": n, "hn": hn})
-        h = h_new
-        outs.append(h)
-    return np.stack(outs), (cache, {"w_ih": w_ih, "w_hh": w_hh})
-
-
-def gru_oracle_backward(grad, cache):
-    """BPTT from ``grad`` (T, B, H), the gradient of the outputs. Returns a dict with the
-    gradients of x, h0, w_ih, w_hh, b_ih and b_hh."""
-    steps_cache, weights = cache
-    grad = np.asarray(grad, dtype=np.float64)
-    w_ih, w_hh = weights["w_ih"], weights["w_hh"]
-    dx = np.zeros((len(steps_cache), *steps_cache[0]["x"].shape))
-    dw_ih = np.zeros_like(w_ih)
-    dw_hh = np.zeros_like(w_hh)
-    db_ih = np.zeros(w_ih.shape[0])
-    db_hh = np.zeros(w_hh.shape[0])
-    dh_next = np.zeros_like(grad[0])
-    for t in reversed(range(len(steps_cache))):
-        s = steps_cache[t]
-        r, z, n, hn, h_prev = s["r"], s["z"], s["n"], s["hn"], s["h"]
-        dh = grad[t] + dh_next
-        # h' = (1 - z)·n + z·h
-        dn = dh * (1 - z)
-        dz = dh * (h_prev - n)
-        dh_prev = dh * z
-        # n = tanh(gi_n + r·hn)
-        dzn = dn * (1 - n**2)
-        dr = dzn * hn
-        dhn = dzn * r
-        dzr = dr * r * (1 - r)
-        dzz = dz * z * (1 - z)
-        dgi = np.concatenate([dzr, dzz, dzn], axis=1)  # gradient of x W_ihᵀ + b_ih
-        dgh = np.concatenate([dzr, dzz, dhn], axis=1)  # gradient of h W_hhᵀ + b_hh
-        dw_ih += dgi.T @ s["x"]
-        db_ih += dgi.sum(axis=0)
-        dw_hh += dgh.T @ h_prev
-        db_hh += dgh.sum(axis=0)
-        dx[t] = dgi @ w_ih
-        dh_next = dh_prev + dgh @ w_hh
-    return {"x": dx, "h0": dh_next, "w_ih": dw_ih, "w_hh": dw_hh, "b_ih": db_ih, "b_hh": db_hh}
