@@ -6,8 +6,9 @@ Two ways to use it:
   negatives)`` is the mean loss of a batch built from autograd ops (gradchecked), for
   teaching and for training with any optimizer.
 - ``Word2Vec.train(sentences, ...)``: builds the vocabulary and trains on a whole corpus with
-  word2vec's SGD loop in Numba (`autograd.kernels.word2vec`: sparse in-place row updates,
-  subsampling, reduced windows, a decaying learning rate, gensim's semantics).
+  word2vec's SGD loop, a fused Numba routine reached through the ops layer
+  (`autograd.ops.word2vec.word2vec_sgd_epoch`: sparse in-place row updates, subsampling,
+  reduced windows, a decaying learning rate, gensim's semantics).
 
 Parameters: ``in_embed.weight`` (V, D), the word vectors (gensim's ``wv.vectors``),
 initialised U(-0.5/D, 0.5/D); ``out_embed.weight`` (V, D), the output vectors (``syn1neg``),
@@ -25,7 +26,7 @@ import numpy as np
 
 import autograd.functional as F
 from autograd import Tensor, get_default_dtype
-from autograd.kernels.word2vec import word2vec_train_epoch
+from autograd.ops.word2vec import word2vec_sgd_epoch
 from nn import checkpoint, init
 from nn.checkpoint import NpzReader, write_npz
 from nn.data.text import Vocab
@@ -185,7 +186,8 @@ class Word2Vec(Module):
         min_alpha: float = 0.0001,
         sample: float = 1e-3,
     ) -> Word2Vec:
-        """Train the vectors in place on ``sentences`` with the Numba kernel; returns self."""
+        """Train the vectors in place on ``sentences`` with word2vec's SGD loop (a fused Numba
+        routine, `autograd.ops.word2vec.word2vec_sgd_epoch`); returns self."""
         if window < 1 or epochs < 0:
             raise ValueError(f"Word2Vec.fit: need window ≥ 1, epochs ≥ 0; got {window}, {epochs}")
         tokens, offsets = self.encode(sentences)
@@ -201,23 +203,23 @@ class Word2Vec(Module):
         r = int(seed) & ((1 << 48) - 1)
         self.words_trained = 0
         for e in range(epochs):
-            r, kept = word2vec_train_epoch(
+            r, kept = word2vec_sgd_epoch(
                 w_in,
                 w_out,
                 tokens,
                 offsets,
                 keep,
                 cum,
-                self.sg,
-                self.negative,
-                window,
-                alpha,
-                min_alpha,
-                e * len(tokens),
-                total,
-                r,
+                sg=self.sg,
+                negative=self.negative,
+                window=window,
+                alpha=alpha,
+                min_alpha=min_alpha,
+                words_before=e * len(tokens),
+                total_words=total,
+                state=r,
             )
-            self.words_trained += int(kept)
+            self.words_trained += kept
         return self
 
     # -- querying the vectors ----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Differentiable ops, one family per module. Importing this package registers them all."""
+"""Differentiable ops, one family per module (and word2vec's fused SGD epoch, a training
+routine). Importing this package registers them all."""
 
 from autograd.ops import (
     conv,
@@ -11,6 +12,7 @@ from autograd.ops import (
     rnn,
     shape,
     softmax,
+    word2vec,
 )
 
 __all__ = [
@@ -24,4 +26,5 @@ __all__ = [
     "rnn",
     "shape",
     "softmax",
+    "word2vec",
 ]
