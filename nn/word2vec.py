@@ -198,7 +198,7 @@ class Word2Vec(Module):
             keep = np.minimum((np.sqrt(counts / t) + 1) * t / counts, 1.0)
         noise = counts**0.75
         cum = np.round(np.cumsum(noise) / noise.sum() * (2**31 - 1)).astype(np.int64)
-        w_in, w_out = self.in_embed.weight.data, self.out_embed.weight.data
+        w_in, w_out = self.in_embed.weight, self.out_embed.weight
         total = max(len(tokens) * epochs, 1)
         r = int(seed) & ((1 << 48) - 1)
         self.words_trained = 0

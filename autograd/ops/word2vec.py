@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.kernels.word2vec import word2vec_train_epoch
+from autograd.tensor import Tensor
 
 
 def _check(w_in, w_out, tokens, offsets, keep, cum) -> None:
@@ -51,8 +52,8 @@ def _check(w_in, w_out, tokens, offsets, keep, cum) -> None:
 
 
 def word2vec_sgd_epoch(
-    w_in: np.ndarray,
-    w_out: np.ndarray,
+    w_in: Tensor | np.ndarray,
+    w_out: Tensor | np.ndarray,
     tokens: np.ndarray,
     offsets: np.ndarray,
     keep: np.ndarray,
@@ -78,13 +79,19 @@ def word2vec_sgd_epoch(
     rate falls linearly from ``alpha`` to ``min_alpha`` as the words seen grow from
     ``words_before`` to ``total_words`` (all epochs). ``state`` is the 48-bit generator state.
 
+    The tables may be Tensors (a model's parameters): their arrays are updated and their
+    versions bumped, as by any in-place change, so a backward still pending on the old
+    values raises instead of using the new ones.
+
     Returns ``(state, kept)``: the generator state to pass to the next epoch, and how many
     words were trained on after subsampling. Not differentiable; records nothing.
     """
-    _check(w_in, w_out, tokens, offsets, keep, cum)
+    tables = [t for t in (w_in, w_out) if isinstance(t, Tensor)]
+    a_in, a_out = (t.data if isinstance(t, Tensor) else t for t in (w_in, w_out))
+    _check(a_in, a_out, tokens, offsets, keep, cum)
     state, kept = word2vec_train_epoch(
-        w_in,
-        w_out,
+        a_in,
+        a_out,
         tokens,
         offsets,
         keep,
@@ -98,4 +105,6 @@ def word2vec_sgd_epoch(
         total_words,
         state,
     )
+    for t in tables:
+        t._counter().value += 1
     return int(state), int(kept)

@@ -151,3 +151,16 @@ def test_corrupt_or_foreign_checkpoint_gives_a_clear_error(tmp_path):
     np.savez(other, x=np.zeros(3))
     with pytest.raises(ValueError, match="no word2vec settings"):
         Word2Vec.load(other)
+
+
+def test_fit_between_forward_and_backward_makes_the_backward_raise():
+    # the SGD epoch changes the tables in place: a loss that saved them (the full softmax
+    # multiplies by the whole output table) must not backpropagate with the new values
+    model = Word2Vec.train(_topics(60), vector_size=4, min_count=1, epochs=1, negative=0, seed=0)
+    loss = model(np.array([0, 1]), np.array([1, 2]))
+    model.fit(_topics(60), epochs=1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+    fresh = model(np.array([0, 1]), np.array([1, 2]))
+    fresh.backward()  # a graph built after the epoch is fine
+    assert model.out_embed.weight.grad is not None
