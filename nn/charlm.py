@@ -1,20 +1,24 @@
 """A character-level LSTM language model: Embedding -> LSTM (fused) -> Linear to the vocabulary.
 
 Sequences are time-major: x (T, B) integer ids; the model predicts x_{t+1} from x_1 … x_t.
+`train_charlm` trains it with the one loop (`nn.training.fit`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 import autograd.functional as F
 from autograd import Tensor, no_grad
+from nn.data.text import lm_batches
 from nn.layers import Embedding, Linear
 from nn.module import Module
+from nn.optim import Adam, StepLR
 from nn.rnn import LSTM
+from nn.training import History, fit
 
 
 class CharLSTM(Module):
@@ -108,3 +112,50 @@ class CharLSTM(Module):
             f"vocab_size={self.vocab_size}, embed_dim={self.embed_dim}, "
             f"hidden_size={self.hidden_size}, num_layers={self.num_layers}"
         )
+
+
+def train_charlm(
+    model: CharLSTM,
+    sequences: Sequence[np.ndarray],
+    *,
+    pad_id: int,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    gamma: float = 1.0,
+    clip: float = 5.0,
+    seed: int = 0,
+    held_out: Sequence[np.ndarray] | None = None,
+    on_epoch: Callable[[int, History], None] | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` on id sequences (each ``sos … eos``) to predict the next id, with
+    `nn.training.fit`: Adam at ``lr`` times ``gamma`` per epoch (StepLR), gradient norm
+    clipped at ``clip``, batches (`lm_batches`) reshuffled each epoch from ``seed``; padding
+    is not scored. Returns the history: "train loss" per epoch and, given ``held_out``
+    sequences, their "held-out perplexity"."""
+
+    def loss_of(m: CharLSTM, batch: tuple[np.ndarray, np.ndarray]) -> Tensor:
+        x, y = batch
+        logits, _ = m(x)
+        flat = logits.reshape(-1, logits.shape[-1])
+        return F.cross_entropy(flat, y.reshape(-1), ignore_index=pad_id)
+
+    def perplexity(m: CharLSTM) -> dict[str, float]:
+        ppl = m.perplexity(lm_batches(held_out, 256, pad_id), pad_id=pad_id)
+        return {"held-out perplexity": ppl}
+
+    optimizer = Adam(model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    return fit(
+        model,
+        optimizer,
+        lambda: lm_batches(sequences, batch_size, pad_id, rng),
+        loss_fn=loss_of,
+        epochs=epochs,
+        scheduler=StepLR(optimizer, step_size=1, gamma=gamma),
+        clip_grad_norm=clip,
+        evaluate=perplexity if held_out is not None else None,
+        on_epoch=on_epoch,
+        progress=progress,
+    )

@@ -1,14 +1,23 @@
-"""A small training loop for classifiers and autoencoders, with tqdm progress bars.
+"""The one training loop of `nn`: ``fit``, for every model, with tqdm progress bars.
 
-``fit`` runs epochs of minibatch steps and returns the history (per-epoch train and test
-loss, and accuracy for classifiers) that ``viz.plot_curves`` draws. ``on_epoch`` is
-called after every epoch (the CLI saves a checkpoint there, atomically, so Ctrl-C keeps
-the last one intact).
+``fit`` runs epochs of minibatch steps (loss, ``zero_grad``, backward, optional gradient-norm
+clipping, ``step``) and returns a `History`: per-epoch train loss and metrics, which
+``viz.plot_curves`` draws, and every step's loss in ``history.batch_losses``. After each epoch
+it steps the scheduler, evaluates (a test loader and/or an ``evaluate`` callback) and calls
+``on_epoch(epoch, history)``, where a caller writes its checkpoint atomically: Ctrl-C (or
+any error) in a later epoch then leaves the last complete checkpoint intact, and the
+progress bar is closed so the message starts on its own line.
+
+    history = fit(model, Adam(model.parameters(), lr=3e-3), train_loader, test_loader,
+                  epochs=10, scheduler=..., on_epoch=lambda e, h: model.save("m.npz"))
+    history = fit(lm, opt, lambda: lm_batches(seqs, 64, pad, rng), loss_fn=my_loss,
+                  clip_grad_norm=5.0, evaluate=lambda m: {"perplexity": ...})
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,95 +26,206 @@ from tqdm.std import tqdm  # text bars everywhere; tqdm.auto wants ipywidgets
 import autograd.functional as F
 from autograd import Tensor, no_grad
 from nn.module import Module
+from nn.utils import clip_grad_norm_
 
 TASKS = ("classify", "reconstruct")
 
 
-def _loss(task: str, model: Module, x: Tensor, y: Tensor) -> tuple[Tensor, int]:
-    """The batch loss and the number of correct predictions (classifiers only)."""
-    if task == "classify":
+@dataclass
+class BatchLoss:
+    """One batch's result from a loss function: ``loss`` (a scalar Tensor to backpropagate),
+    ``size`` (the examples it averages over: the epoch's train loss is the mean weighted by
+    it) and ``counts`` (sums over the batch, e.g. ``{"acc": correct}``: recorded per epoch as
+    ``"train <name>"`` = their total / the total size)."""
+
+    loss: Tensor
+    size: int = 1
+    counts: dict[str, float] = field(default_factory=dict)
+
+
+LossFn = Callable[[Module, Any], "Tensor | BatchLoss"]
+Batches = Iterable[Any] | Callable[[], Iterable[Any]]
+
+
+class History(dict):
+    """``{"train loss": [...], "test acc": [...], …}``: one value per epoch for each key
+    (what ``viz.plot_curves`` draws and what is written to JSON), and ``batch_losses``:
+    the loss of every step, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batch_losses: list[float] = []
+
+    def record(self, key: str, value: float) -> None:
+        """Append ``value`` to the per-epoch series ``key``."""
+        self.setdefault(key, []).append(value)
+
+
+def task_loss(task: str) -> LossFn:
+    """The loss function of a built-in task, for ``(x, y)`` batches of Tensors:
+    "classify": cross-entropy of the model's logits (N, C) on integer labels y (N,), with the
+    correct predictions counted as "acc"; "reconstruct": mean squared error of the model's
+    output against its input x flattened to (N, D) (y unused)."""
+    if task not in TASKS:
+        raise ValueError(f"fit: task must be one of {TASKS}, got {task!r}")
+
+    def classify(model: Module, batch: tuple[Tensor, Tensor]) -> BatchLoss:
+        x, y = batch
         logits = model(x)
         correct = int((logits.data.argmax(axis=1) == y.data).sum())
-        return F.cross_entropy(logits, y), correct
-    flat = x.reshape(x.shape[0], -1)
-    return F.mse_loss(model(flat), flat), 0
+        return BatchLoss(F.cross_entropy(logits, y), x.shape[0], {"acc": correct})
+
+    def reconstruct(model: Module, batch: tuple[Tensor, Tensor]) -> BatchLoss:
+        x, _ = batch
+        flat = x.reshape(x.shape[0], -1)
+        return BatchLoss(F.mse_loss(model(flat), flat), x.shape[0])
+
+    return classify if task == "classify" else reconstruct
 
 
 def evaluate(model: Module, loader: Iterable, task: str = "classify") -> dict[str, float]:
-    """Mean loss (and accuracy for classifiers) over ``loader``, in eval mode, no graph."""
+    """Mean loss (and accuracy for classifiers) over ``loader`` of (x, y) batches, in eval
+    mode, no graph; the model's train/eval mode is restored afterwards."""
+    loss_of = task_loss(task)
     was_training = model.training
     model.eval()
-    total, correct, count = 0.0, 0, 0
+    total, count, sums = 0.0, 0, {}
     try:
         with no_grad():
-            for x, y in loader:
-                loss, right = _loss(task, model, x, y)
-                total += float(loss.data) * x.shape[0]
-                correct += right
-                count += x.shape[0]
+            for batch in loader:
+                result = loss_of(model, batch)
+                total += float(result.loss.data) * result.size
+                count += result.size
+                for k, v in result.counts.items():
+                    sums[k] = sums.get(k, 0) + v
     finally:
         model.train(was_training)
     if count == 0:
         raise ValueError("evaluate: the loader yielded no batches")
-    out = {"loss": total / count}
-    if task == "classify":
-        out["acc"] = correct / count
-    return out
+    return {"loss": total / count, **{k: v / count for k, v in sums.items()}}
+
+
+_evaluate_loader = evaluate  # fit's keyword argument ``evaluate`` shadows the name inside it
+
+
+def _check(epochs: int, clip_grad_norm: float | None) -> None:
+    if epochs < 1:
+        raise ValueError(f"fit: epochs must be >= 1, got {epochs}")
+    if clip_grad_norm is not None and not clip_grad_norm > 0:
+        raise ValueError(f"fit: clip_grad_norm must be > 0 or None, got {clip_grad_norm}")
+
+
+def _train_epoch(
+    model: Module,
+    optimizer: Any,
+    batches: Iterable[Any],
+    loss_fn: LossFn,
+    *,
+    history: History,
+    epoch: int,
+    epochs: int,
+    clip_grad_norm: float | None,
+    progress: bool,
+) -> tuple[float, dict[str, float]]:
+    """One pass over ``batches``; returns the size-weighted mean loss and the mean counts."""
+    model.train()
+    params = list(model.parameters())
+    total, size, sums = 0.0, 0, {}
+    # closed even when a step raises (Ctrl-C too), so a message starts on its own line
+    desc = f"epoch {epoch}/{epochs}"
+    with tqdm(batches, desc=desc, disable=not progress, leave=True) as bar:
+        for batch in bar:
+            result = loss_fn(model, batch)
+            if not isinstance(result, BatchLoss):
+                result = BatchLoss(result)
+            optimizer.zero_grad()
+            result.loss.backward()
+            if clip_grad_norm is not None:
+                clip_grad_norm_(params, clip_grad_norm)
+            optimizer.step()
+            value = float(result.loss.data)
+            if not np.isfinite(value):
+                raise FloatingPointError(f"fit: loss became {value} in epoch {epoch}")
+            history.batch_losses.append(value)
+            total += value * result.size
+            size += result.size
+            for k, v in result.counts.items():
+                sums[k] = sums.get(k, 0) + v
+            shown = {"loss": f"{total / size:.4f}"}
+            shown.update({k: f"{v / size:.3f}" for k, v in sums.items()})
+            bar.set_postfix(shown, refresh=False)
+    return total / max(size, 1), {k: v / max(size, 1) for k, v in sums.items()}
 
 
 def fit(
     model: Module,
     optimizer: Any,
-    train_loader: Iterable,
+    batches: Batches,
     test_loader: Iterable | None = None,
     *,
     epochs: int = 1,
     task: str = "classify",
-    on_epoch: Callable[[int, dict[str, list[float]]], None] | None = None,
-    progress: bool = True,
+    loss_fn: LossFn | None = None,
     scheduler: Any = None,
-) -> dict[str, list[float]]:
-    """Train ``model`` for ``epochs``; returns ``{"train loss": [...], "test acc": [...], …}``.
+    clip_grad_norm: float | None = None,
+    evaluate: Callable[[Module], dict[str, float]] | None = None,
+    on_epoch: Callable[[int, History], None] | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` for ``epochs``; returns the `History`.
 
-    ``task`` is "classify" (cross-entropy on logits, integer labels) or "reconstruct"
-    (mean squared error of the model's output against its flattened input).
-    ``scheduler`` (e.g. ``nn.optim.StepLR``) is stepped after every epoch.
+    ``batches``: iterated once per epoch (a ``DataLoader``, a list), or a callable returning
+    each epoch's batches (e.g. a fresh shuffle: ``lambda: pair_batches(pairs, 64, pad, rng)``).
+    ``loss_fn(model, batch)`` returns the batch's loss Tensor (each batch then weighs the
+    same in the epoch's mean) or a `BatchLoss`; without it, ``task`` picks `task_loss`
+    ("classify": also records "train acc"; "reconstruct"). ``clip_grad_norm``: the maximum
+    global gradient norm (``nn.utils.clip_grad_norm_``) before each step. ``scheduler``
+    (e.g. ``nn.optim.StepLR``) is stepped after every epoch; then ``test_loader`` is scored
+    with `evaluate` for the task ("test loss", "test acc") and ``evaluate(model)`` is called
+    in eval mode without a graph, its dict recorded as given; then ``on_epoch(epoch,
+    history)`` (epochs count from 1). A non-finite loss raises FloatingPointError.
     """
-    if task not in TASKS:
-        raise ValueError(f"fit: task must be one of {TASKS}, got {task!r}")
-    if epochs < 1:
-        raise ValueError(f"fit: epochs must be >= 1, got {epochs}")
-    history: dict[str, list[float]] = {}
+    loss_fn = loss_fn if loss_fn is not None else task_loss(task)
+    _check(epochs, clip_grad_norm)
+    history = History()
     for epoch in range(1, epochs + 1):
-        model.train()
-        total, correct, count = 0.0, 0, 0
-        # closed even when a step raises, so an error message starts on its own line
-        with tqdm(
-            train_loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=True
-        ) as bar:
-            for x, y in bar:
-                loss, right = _loss(task, model, x, y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                value = float(loss.data)
-                if not np.isfinite(value):
-                    raise FloatingPointError(f"fit: loss became {value} in epoch {epoch}")
-                total += value * x.shape[0]
-                correct += right
-                count += x.shape[0]
-                shown = {"loss": f"{total / count:.4f}"}
-                if task == "classify":
-                    shown["acc"] = f"{correct / count:.3f}"
-                bar.set_postfix(shown, refresh=False)
-        history.setdefault("train loss", []).append(total / max(count, 1))
-        if task == "classify":
-            history.setdefault("train acc", []).append(correct / max(count, 1))
+        epoch_batches = list(batches()) if callable(batches) else batches
+        loss, means = _train_epoch(
+            model,
+            optimizer,
+            epoch_batches,
+            loss_fn,
+            history=history,
+            epoch=epoch,
+            epochs=epochs,
+            clip_grad_norm=clip_grad_norm,
+            progress=progress,
+        )
+        history.record("train loss", loss)
+        for k, v in means.items():
+            history.record(f"train {k}", v)
         if scheduler is not None:
             scheduler.step()
         if test_loader is not None:
-            for k, v in evaluate(model, test_loader, task).items():
-                history.setdefault(f"test {k}", []).append(v)
+            for k, v in _evaluate_loader(model, test_loader, task).items():
+                history.record(f"test {k}", v)
+        if evaluate is not None:
+            _record_callback(model, evaluate, history)
         if on_epoch is not None:
             on_epoch(epoch, history)
     return history
+
+
+def _record_callback(
+    model: Module, evaluate: Callable[[Module], dict[str, float]], history: History
+) -> None:
+    """``evaluate(model)`` in eval mode without a graph, its values appended to history."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            metrics = evaluate(model)
+    finally:
+        model.train(was_training)
+    for k, v in metrics.items():
+        history.record(k, v)

@@ -18,6 +18,7 @@ from nn.data.corpora import (
     load_bible_verses,
     load_kjv_web_pairs,
     load_tang_quatrains,
+    poem_text,
     tokenize_words,
 )
 from nn.data.dates import DATE_FORMATS, date_pairs, format_date, split_dates
@@ -25,7 +26,7 @@ from nn.data.fetch import FetchError, data_dir, fetch_bible, fetch_kjv_web, fetc
 from nn.data.fetch import main as fetch_main
 from nn.data.images import load_digits, load_mnist, load_mnist5k, train_test_split
 from nn.data.loader import DataLoader
-from nn.data.text import Vocab, pad_batch
+from nn.data.text import Vocab, lm_batches, pad_batch, pair_batches
 
 __all__ = [
     "DATE_FORMATS",
@@ -39,6 +40,7 @@ __all__ = [
     "fetch_main",
     "fetch_mnist",
     "format_date",
+    "lm_batches",
     "load_bible_full_sentences",
     "load_bible_full_verses",
     "load_bible_sentences",
@@ -49,6 +51,8 @@ __all__ = [
     "load_mnist5k",
     "load_tang_quatrains",
     "pad_batch",
+    "pair_batches",
+    "poem_text",
     "safe_pickle",
     "split_dates",
     "tokenize_words",

@@ -3,6 +3,7 @@ whole WEB and KJV -> WEB verse pairs from the cache (`tracegrad data fetch ...`)
 
     from nn.data import load_tang_quatrains, load_bible_sentences, Vocab
     poems = load_tang_quatrains()       # [['四時運灰琯', '一夕變冬春', ...], ...] 4 x 5 chars
+    poem_text(poems[0])                 # '四時運灰琯，一夕變冬春。…。' one line, punctuated
     sents = load_bible_sentences()      # [['in', 'the', 'beginning', ...], ...] one per verse
     vocab = Vocab.build(sents, min_count=5)
 
@@ -32,6 +33,7 @@ import os
 import re
 import tarfile
 import unicodedata
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -81,6 +83,12 @@ def load_tang_quatrains() -> list[list[str]]:
     """Tang five-character quatrains (wujue), bundled: a list of poems, each a list of
     four 5-character strings (traditional Han characters, no punctuation)."""
     return [list(p) for p in _tang()]
+
+
+def poem_text(poem: Sequence[str]) -> str:
+    """A quatrain (four lines, as `load_tang_quatrains` gives) as one line of text with its
+    punctuation: ``l1，l2。l3，l4。``."""
+    return f"{poem[0]}，{poem[1]}。{poem[2]}，{poem[3]}。"
 
 
 def _is_han(ch: str) -> bool:

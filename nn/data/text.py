@@ -1,10 +1,12 @@
-"""Token vocabularies and padding for sequence models.
+"""Token vocabularies, padding and batches for sequence models.
 
     from nn.data import Vocab, pad_batch
     vocab = Vocab.build(sentences, min_count=2)       # sentences: iterable of token lists
     ids = vocab.encode(["in", "the", "beginning"], add_eos=True)   # int64 (T,)
     vocab.decode(ids)                                  # ['in', 'the', 'beginning']
     x, lengths = pad_batch([vocab.encode(s) for s in batch], vocab.pad)   # (T_max, B), (B,)
+    for src, tgt in pair_batches(pairs, 64, vocab.pad, rng): ...   # Seq2Seq training
+    for x, y in lm_batches(sequences, 64, vocab.pad, rng): ...     # next-token prediction
 
 Ids: the specials come first, in the order given (default `<pad>`=0, `<unk>`=1,
 `<sos>`=2, `<eos>`=3), then the tokens by frequency, most frequent first, ties broken by
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -244,3 +246,34 @@ def pad_batch(
     for b, seq in enumerate(sequences):
         x[: lengths[b], b] = np.asarray(seq, dtype=np.int64)
     return x, lengths
+
+
+def pair_batches(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    batch_size: int,
+    pad_id: int,
+    rng: np.random.Generator | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Batches of padded ``src (T_in, B)`` and ``tgt (T_out, B)`` from (source ids, target
+    ids) pairs, shuffled when ``rng`` is given (one permutation per call), else in order.
+    Targets should hold ``sos … eos`` (`Seq2Seq.loss` reads inputs tgt[:-1], targets tgt[1:])."""
+    order = rng.permutation(len(pairs)) if rng is not None else np.arange(len(pairs))
+    for start in range(0, len(order), batch_size):
+        chunk = [pairs[i] for i in order[start : start + batch_size]]
+        src, _ = pad_batch([s for s, _ in chunk], pad_id)
+        tgt, _ = pad_batch([t for _, t in chunk], pad_id)
+        yield src, tgt
+
+
+def lm_batches(
+    sequences: Sequence[np.ndarray],
+    batch_size: int,
+    pad_id: int,
+    rng: np.random.Generator | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Batches ``(x (T, B), y (T, B))`` for next-token prediction from id sequences (each
+    ``sos … eos``): y is x shifted by one step; shuffled when ``rng`` is given."""
+    order = rng.permutation(len(sequences)) if rng is not None else np.arange(len(sequences))
+    for start in range(0, len(order), batch_size):
+        padded, _ = pad_batch([sequences[i] for i in order[start : start + batch_size]], pad_id)
+        yield padded[:-1], padded[1:]

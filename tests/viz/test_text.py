@@ -1,9 +1,8 @@
-"""The text view of scalar graphs and the `tracegrad demo` command."""
+"""The text view of scalar graphs (the `tracegrad demo` that prints it: tests/tracegrad)."""
 
 from __future__ import annotations
 
 from viz.circuits import add_mul_circuit, sigmoid_neuron
-from viz.cli import main
 from viz.text import edge_table
 
 
@@ -22,12 +21,3 @@ def test_edge_table_before_backward_says_so_instead_of_zeros():
     assert "(no backward yet)" in table
     assert "× [?] = ?" in table
     assert "grad 0" not in table
-
-
-def test_demo_prints_and_writes_both_circuits(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--no-train"]) == 0
-    printed = capsys.readouterr().out
-    written = (tmp_path / "circuits.txt").read_text(encoding="utf-8")
-    assert "← to q: [-4] × [1] = -4" in written
-    assert "← to x0: [2.00] × [0.20] = 0.39" in written
-    assert written.strip() in printed

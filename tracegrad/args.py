@@ -8,47 +8,26 @@ An argument error is one line on stderr, argparse style, and exit status 2::
 - `positive_int`, `nonnegative_int`, `positive_float`, `folder_arg`, `graph_out`,
   `fmt_spec`: argparse ``type=`` validators, so the messages are uniform;
 - `folder_problem`, `file_problem`: why an output path cannot be written (None if it can);
-- `TRAIN_OPTIONS`: which ``tracegrad train`` options each model uses (the others are
-  refused, never silently ignored);
-- `check_settings`: the same rules for the library entry points (``ValueError``).
+- `train_option_problem`: an option the model does not use (`tracegrad.recipes.MODELS`);
+- `check_settings`: the same rules for the library entry points (``ValueError``);
+- `run_error`: a failure after the arguments were accepted, in one line (exit status 1).
 
-No nn import here: viz imports nn only lazily, inside the training commands.
+No nn import here: the training code is loaded only by the commands that train.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 import tempfile
 from pathlib import Path
 from typing import NoReturn
 
+from tracegrad.recipes import MODELS, NOT_USED
 from viz import check_fmt
 
 GRAPH_SUFFIXES = (".svg", ".png", ".dot", ".html")
-
-_IMAGE = ("--data", "--epochs", "--lr", "--batch-size")
-_SEQ2SEQ = ("--epochs", "--lr", "--batch-size", "--no-attention")
-# model -> the options it uses besides --seed and --out (which every model uses)
-TRAIN_OPTIONS: dict[str, tuple[str, ...]] = {
-    "mlp": _IMAGE,
-    "lenet": _IMAGE,
-    "autoencoder": _IMAGE,
-    "lstm-poems": ("--epochs", "--lr", "--batch-size"),
-    "seq2seq-dates": _SEQ2SEQ,
-    "seq2seq-poems": _SEQ2SEQ,
-    "seq2seq-kjv": _SEQ2SEQ,
-    "word2vec": ("--epochs", "--lr"),  # skip-gram SGD pair by pair: --lr is its start alpha
-}
-# model -> the fetched data sets (`tracegrad data fetch NAME`) it trains on
-MODEL_CACHES: dict[str, tuple[str, ...]] = {"seq2seq-kjv": ("kjv-web",)}
-DATA_SETS = ("mnist", "bible", "kjv-web")  # what `tracegrad data fetch` knows (nn.data.FETCHERS)
-# why an option does not apply, for the error message
-_NOT_USED = {
-    "--data": "it trains on its own corpus",
-    "--batch-size": "it trains pair by pair, without batches",
-    "--no-attention": "only the seq2seq models have attention",
-}
 
 
 class Parser(argparse.ArgumentParser):
@@ -180,7 +159,13 @@ def file_problem(path: Path) -> str | None:
 def train_option_problem(model: str, given: list[str]) -> tuple[str, str] | None:
     """The first option in ``given`` that ``model`` does not use, with the reason; or None."""
     for option in given:
-        if option not in TRAIN_OPTIONS[model]:
-            why = _NOT_USED.get(option, "it is not used by this model")
+        if option not in MODELS[model].options:
+            why = NOT_USED.get(option, "it is not used by this model")
             return option, f"does not apply to {model}: {why}"
     return None
+
+
+def run_error(command: str, err: BaseException, status: int = 1) -> int:
+    """A failure after the arguments were accepted: one line on stderr; returns ``status``."""
+    print(f"tracegrad {command}: error: {' '.join(str(err).split())}", file=sys.stderr)
+    return status

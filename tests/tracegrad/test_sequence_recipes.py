@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from viz.train_seq import train_sequence_model
+from tracegrad.sequence_recipes import train_sequence_model
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import viz.cli
-import viz.train_cli as train_cli
-import viz.train_seq as train_seq
+import tracegrad.demo
+import tracegrad.graph_command
+import tracegrad.image_recipes as image_recipes
+import tracegrad.sequence_recipes as sequence_recipes
 from nn.data import fetch as fetch_mod
-from viz.cli import main
-from viz.cli_args import TRAIN_OPTIONS, check_settings
+from tracegrad.args import check_settings
+from tracegrad.cli import main
+from tracegrad.recipes import MODELS
 
 ERROR = re.compile(r"tracegrad( [a-z]+)*: error: (argument \S+|TRACEGRAD_DATA=.*): .*\n")
 
@@ -62,11 +64,12 @@ def sandbox(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TRACEGRAD_DATA", str(tmp_path / "cache"))
-    monkeypatch.setattr(train_cli, "train_main", image)
-    monkeypatch.setattr(train_seq, "train_sequence_model", sequence)
-    monkeypatch.setattr(viz.cli, "_demo", lambda out, train=True: calls.append(("demo", out)) or 0)
-    monkeypatch.setattr(viz.cli, "draw_graph", Picture)
-    monkeypatch.setattr(viz.cli, "backprop_steps", Picture)
+    monkeypatch.setattr(image_recipes, "train_main", image)
+    monkeypatch.setattr(sequence_recipes, "train_sequence_model", sequence)
+    demo = lambda out, train=True: calls.append(("demo", out)) or 0  # noqa: E731
+    monkeypatch.setattr(tracegrad.demo, "run_demo", demo)
+    monkeypatch.setattr(tracegrad.graph_command, "draw_graph", Picture)
+    monkeypatch.setattr(tracegrad.graph_command, "backprop_steps", Picture)
     for name in fetch_mod.FETCHERS:
         monkeypatch.setitem(fetch_mod.FETCHERS, name, fetch)
     (tmp_path / "afile").write_text("keep me")
@@ -112,7 +115,7 @@ CASES = [
     (["data", "fetch", "kjv-web", "--force"], 0),
     *[
         (["train", m, "--epochs", "1", "--out", f"runs/{m}"], 0)
-        for m in TRAIN_OPTIONS
+        for m in MODELS
         if m != "seq2seq-kjv"  # its data is not in the empty cache: a case below
     ],
     # and failing in every other way found
@@ -172,7 +175,7 @@ def command_lines(draw) -> list[str]:
     command = draw(st.sampled_from(sorted(OPTIONS)))
     argv = ["data", "fetch"] if command == "fetch" else [command]
     if command == "train":
-        argv.append(draw(st.sampled_from([*TRAIN_OPTIONS, "gpt"])))
+        argv.append(draw(st.sampled_from([*MODELS, "gpt"])))
     elif command == "fetch":
         argv.append(draw(st.sampled_from(["mnist", "bible", "kjv-web", "cifar"])))
     elif command == "graph" and draw(st.booleans()):

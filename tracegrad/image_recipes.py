@@ -1,9 +1,12 @@
 """``tracegrad train {mlp,lenet,autoencoder}``: train on bundled (or fetched) digits with
-progress bars, a checkpoint per epoch, curves as PNG and final metrics as JSON."""
+progress bars, a checkpoint per epoch, curves as PNG and final metrics as JSON.
+
+The settings of each (model, data set) pair are in `tracegrad.recipes.IMAGE_RECIPES`; the
+loop is `nn.training.fit`.
+"""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,38 +14,14 @@ from pathlib import Path
 import numpy as np
 
 import nn
+from autograd import Tensor, no_grad
 from nn.data import DataLoader, load_digits, load_mnist, load_mnist5k, train_test_split
 from nn.optim import Adam, StepLR
 from nn.training import evaluate, fit
-from viz.cli_args import check_settings
-from viz.graph import write_atomically
-from viz.plots import plot_curves, plot_feature_maps, plot_filters, plot_reconstructions
-
-DATASETS = ("digits", "mnist5k", "mnist")
-MODELS = ("mlp", "lenet", "autoencoder")
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """Training settings for one model on one data set (Adam, lr × gamma each epoch)."""
-
-    epochs: int
-    lr: float
-    gamma: float = 1.0
-    batch: int = 64
-
-
-# measured on held-out data (README, "Models"); --epochs/--lr/--batch-size override
-RECIPES = {
-    ("mlp", "digits"): Recipe(epochs=30, lr=3e-3, gamma=0.93),
-    ("mlp", "mnist5k"): Recipe(epochs=15, lr=1e-3, gamma=0.85),
-    ("mlp", "mnist"): Recipe(epochs=5, lr=1e-3, gamma=0.5),
-    ("lenet", "mnist5k"): Recipe(epochs=15, lr=2e-3, gamma=0.8),
-    ("lenet", "mnist"): Recipe(epochs=3, lr=2e-3, gamma=0.3),
-    ("autoencoder", "digits"): Recipe(epochs=30, lr=3e-3, gamma=0.95),
-    ("autoencoder", "mnist5k"): Recipe(epochs=20, lr=2e-3, gamma=0.9),
-    ("autoencoder", "mnist"): Recipe(epochs=5, lr=1e-3, gamma=0.5),
-}
+from tracegrad.args import check_settings
+from tracegrad.recipes import IMAGE_DATA, IMAGE_MODELS, IMAGE_RECIPES, ImageRecipe
+from tracegrad.run_files import checkpoint_each_epoch, write_json
+from viz.plots import plot_feature_maps, plot_filters, plot_reconstructions
 
 
 @dataclass
@@ -56,7 +35,8 @@ class Split:
 
 
 def load_split(name: str, seed: int = 0) -> Split:
-    """The data set ``name`` split into train and held-out test parts."""
+    """The data set ``name`` split into train and held-out test parts (digits and the 5k
+    subset: 80/20, stratified; full MNIST: its own 10k test set)."""
     if name == "mnist":
         x_tr, y_tr = load_mnist("train")
         x_te, y_te = load_mnist("test")
@@ -67,7 +47,8 @@ def load_split(name: str, seed: int = 0) -> Split:
 
 
 def build(model: str, data: Split) -> tuple[nn.Module, str]:
-    """The model for ``model`` sized to ``data``, and its task."""
+    """The model for ``model`` sized to ``data``'s images, and its task ("classify" or
+    "reconstruct")."""
     side = data.x_train.shape[-1]
     pixels = int(np.prod(data.x_train.shape[1:]))
     if model == "mlp":
@@ -80,11 +61,20 @@ def build(model: str, data: Split) -> tuple[nn.Module, str]:
     return nn.Autoencoder([pixels, 128, 32] if side == 28 else [pixels, 32, 8]), "reconstruct"
 
 
-def recipe(model: str, data_name: str) -> Recipe:
+def recipe(model: str, data_name: str) -> ImageRecipe:
     """The default settings for ``model`` on ``data_name``."""
-    if (model, data_name) not in RECIPES:
+    if (model, data_name) not in IMAGE_RECIPES:
         raise ValueError(f"{model} cannot train on {data_name}: lenet needs 28×28 images")
-    return RECIPES[(model, data_name)]
+    return IMAGE_RECIPES[(model, data_name)]
+
+
+def _standardised(data: Split) -> tuple[Split, float, float]:
+    """``data`` with pixels (x - mean) / std of the training set, and that mean and std."""
+    mean, std = float(data.x_train.mean()), float(data.x_train.std())
+    scaled = Split(
+        (data.x_train - mean) / std, data.y_train, (data.x_test - mean) / std, data.y_test
+    )
+    return scaled, mean, std
 
 
 def train_main(
@@ -100,16 +90,16 @@ def train_main(
 ) -> dict[str, float]:
     """Train, checkpointing each epoch into ``out``; returns the final metrics.
 
-    ``epochs``, ``lr`` and ``batch`` left as None take the recipe's values (`RECIPES`);
+    ``epochs``, ``lr`` and ``batch`` left as None take the recipe's values (`IMAGE_RECIPES`);
     given, they must be >= 1, finite > 0 and >= 1 (ValueError naming the setting).
 
     Classifiers see standardised pixels ((x - mean) / std of the training set; both are
     written to metrics.json); the autoencoder reconstructs raw pixels in [0, 1].
     """
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; choose from {MODELS}")
-    if data_name not in DATASETS:
-        raise ValueError(f"unknown data set {data_name!r}; choose from {DATASETS}")
+    if model not in IMAGE_MODELS:
+        raise ValueError(f"unknown model {model!r}; choose from {IMAGE_MODELS}")
+    if data_name not in IMAGE_DATA:
+        raise ValueError(f"unknown data set {data_name!r}; choose from {IMAGE_DATA}")
     check_settings(epochs=epochs, lr=lr, batch_size=batch, seed=seed)
     r = recipe(model, data_name)
     # None means the recipe's value; anything else is used as given (0 is refused, not replaced)
@@ -122,37 +112,10 @@ def train_main(
     net, task = build(model, data)
     mean, std = 0.0, 1.0
     if task == "classify":
-        mean, std = float(data.x_train.mean()), float(data.x_train.std())
-        data = Split(
-            (data.x_train - mean) / std, data.y_train, (data.x_test - mean) / std, data.y_test
-        )
-    gen = np.random.default_rng(seed)
-    train = DataLoader((data.x_train, data.y_train), batch_size=batch, shuffle=True, generator=gen)
-    test = DataLoader((data.x_test, data.y_test), batch_size=512)
-    opt = Adam(net.parameters(), lr=lr)
-    scheduler = StepLR(opt, step_size=1, gamma=r.gamma)
-    checkpoint = out / f"{model}.npz"
-
-    def on_epoch(epoch: int, history: dict[str, list[float]]) -> None:
-        net.save(checkpoint)  # atomic: an interrupted run keeps the last complete epoch
-        plot_curves(history, title=f"{model} on {data_name}", path=out / "curves.png")
-
+        data, mean, std = _standardised(data)
     start = time.perf_counter()
-    try:
-        fit(
-            net,
-            opt,
-            train,
-            test,
-            epochs=epochs,
-            task=task,
-            on_epoch=on_epoch,
-            progress=progress,
-            scheduler=scheduler,
-        )
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: the last complete epoch is kept in {checkpoint}")
-        raise
+    settings = dict(epochs=epochs, lr=lr, gamma=r.gamma, batch=batch, seed=seed)
+    test = _train(net, task, data, out, model, f"{model} on {data_name}", progress, **settings)
     seconds = time.perf_counter() - start
     metrics = {f"test {k}": v for k, v in evaluate(net, test, task).items()}
     metrics.update(
@@ -166,11 +129,56 @@ def train_main(
         pixel_mean=mean,
         pixel_std=std,
     )
-    write_atomically(out / "metrics.json", (json.dumps(metrics, indent=2) + "\n").encode())
+    write_json(out / "metrics.json", metrics, ensure_ascii=True)
+    _pictures(net, model, task, data, out)
+    return metrics
+
+
+def _train(
+    net: nn.Module,
+    task: str,
+    data: Split,
+    out: Path,
+    model: str,
+    title: str,
+    progress: bool,
+    *,
+    epochs: int,
+    lr: float,
+    gamma: float,
+    batch: int,
+    seed: int,
+) -> DataLoader:
+    """`nn.training.fit` with Adam, lr × ``gamma`` per epoch, the checkpoint ``out/MODEL.npz``
+    and ``out/curves.png`` per epoch; returns the held-out loader. Ctrl-C says where the
+    last complete epoch is kept."""
+    checkpoint = out / f"{model}.npz"
+    gen = np.random.default_rng(seed)
+    train = DataLoader((data.x_train, data.y_train), batch_size=batch, shuffle=True, generator=gen)
+    test = DataLoader((data.x_test, data.y_test), batch_size=512)
+    opt = Adam(net.parameters(), lr=lr)
+    try:
+        fit(
+            net,
+            opt,
+            train,
+            test,
+            epochs=epochs,
+            task=task,
+            on_epoch=checkpoint_each_epoch(net, checkpoint, out / "curves.png", title),
+            progress=progress,
+            scheduler=StepLR(opt, step_size=1, gamma=gamma),
+        )
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the last complete epoch is kept in {checkpoint}")
+        raise
+    return test
+
+
+def _pictures(net: nn.Module, model: str, task: str, data: Split, out: Path) -> None:
+    """LeNet's conv1 filters and feature maps; the autoencoder's reconstructions."""
     if model == "lenet":
         plot_filters(net.conv1.weight.data, title="conv1 filters", path=out / "filters.png")
-        from autograd import Tensor, no_grad
-
         with no_grad():
             a1, _ = net.features(Tensor(data.x_test[:1]))
         plot_feature_maps(
@@ -180,14 +188,9 @@ def train_main(
             path=out / "feature_maps.png",
         )
     if task == "reconstruct":
-        _reconstructions(net, data, out / "reconstructions.png")
-    return metrics
-
-
-def _reconstructions(net: nn.Module, data: Split, path: Path) -> None:
-    from autograd import Tensor, no_grad
-
-    x = data.x_test[:10]
-    with no_grad():
-        rec = net(Tensor(x.reshape(len(x), -1))).data.reshape(x.shape)
-    plot_reconstructions(x, rec, title="autoencoder on held-out digits", path=path)
+        x = data.x_test[:10]
+        with no_grad():
+            rec = net(Tensor(x.reshape(len(x), -1))).data.reshape(x.shape)
+        plot_reconstructions(
+            x, rec, title="autoencoder on held-out digits", path=out / "reconstructions.png"
+        )

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-import viz.train_cli as train_cli
-import viz.train_seq as train_seq
-from viz.cli import main
-from viz.cli_args import DATA_SETS, TRAIN_OPTIONS, check_settings
+import tracegrad.image_recipes as image_recipes
+import tracegrad.seq2seq_recipes as seq2seq_recipes
+import tracegrad.sequence_recipes as sequence_recipes
+from tracegrad.args import check_settings
+from tracegrad.cli import main
+from tracegrad.recipes import FETCHABLE, MODELS
 
 IMAGE_MODELS = ("mlp", "lenet", "autoencoder")
 SEQ_MODELS = ("lstm-poems", "seq2seq-dates", "seq2seq-poems", "seq2seq-kjv", "word2vec")
@@ -47,8 +49,8 @@ def runs(monkeypatch):
         calls.append((model, kwargs))
         return {"model": model}
 
-    monkeypatch.setattr(train_cli, "train_main", image)
-    monkeypatch.setattr(train_seq, "train_sequence_model", sequence)
+    monkeypatch.setattr(image_recipes, "train_main", image)
+    monkeypatch.setattr(sequence_recipes, "train_sequence_model", sequence)
     return calls
 
 
@@ -63,11 +65,14 @@ def kjv_cached(monkeypatch, tmp_path):
     monkeypatch.setenv("TRACEGRAD_DATA", str(path.parent))
 
 
-def test_the_model_table_matches_the_trainers():
-    assert set(TRAIN_OPTIONS) == set(train_cli.MODELS) | set(train_seq.SEQ_MODELS)
+def test_the_model_table_is_the_one_the_command_and_the_trainers_use():
+    assert set(MODELS) == set(IMAGE_MODELS) | set(SEQ_MODELS)
+    assert {m for m, _ in image_recipes.IMAGE_RECIPES} == set(IMAGE_MODELS)
+    assert set(seq2seq_recipes.SEQ2SEQ_DATA) == {m for m in SEQ_MODELS if "seq2seq" in m}
+    assert set(seq2seq_recipes.SEQ2SEQ_DATA) == set(seq2seq_recipes.SEQ2SEQ_RECIPES)
     from nn.data.fetch import FETCHERS
 
-    assert set(DATA_SETS) == set(FETCHERS)
+    assert set(FETCHABLE) == set(FETCHERS)
 
 
 # ---------------------------------------------------------------- --epochs, --lr, ...
@@ -84,14 +89,14 @@ def test_bad_epochs_are_refused_never_replaced(runs, capsys, tmp_path, model, ep
 @pytest.mark.parametrize("model", IMAGE_MODELS + SEQ_MODELS)
 def test_given_settings_reach_the_trainer_unchanged(runs, tmp_path, kjv_cached, model):
     argv = ["train", model, "--epochs", "1", "--lr", "0.5", "--seed", "7", "--out", str(tmp_path)]
-    if "--batch-size" in TRAIN_OPTIONS[model]:
+    if "--batch-size" in MODELS[model].options:
         argv += ["--batch-size", "3"]
     assert main(argv) == 0
     [(name, kwargs)] = runs
     assert name == model
     assert (kwargs["epochs"], kwargs["lr"], kwargs["seed"]) == (1, 0.5, 7)
     batch = kwargs.get("batch", kwargs.get("batch_size"))
-    assert batch == (3 if "--batch-size" in TRAIN_OPTIONS[model] else None)
+    assert batch == (3 if "--batch-size" in MODELS[model].options else None)
 
 
 def test_defaults_are_left_to_the_recipe(runs, tmp_path):
@@ -169,17 +174,17 @@ def test_train_main_refuses_zero_epochs_instead_of_running_the_recipe(monkeypatc
     def fit(*args, epochs, **kwargs):
         raise Stop(epochs)
 
-    monkeypatch.setattr(train_cli, "fit", fit)
+    monkeypatch.setattr(image_recipes, "fit", fit)
     with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
-        train_cli.train_main("mlp", "digits", tmp_path, epochs=0)
+        image_recipes.train_main("mlp", "digits", tmp_path, epochs=0)
     with pytest.raises(ValueError, match="lr must be a finite number, got nan"):
-        train_cli.train_main("mlp", "digits", tmp_path, lr=float("nan"))
+        image_recipes.train_main("mlp", "digits", tmp_path, lr=float("nan"))
     with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
-        train_cli.train_main("mlp", "digits", tmp_path, batch=0)
+        image_recipes.train_main("mlp", "digits", tmp_path, batch=0)
     with pytest.raises(Stop, match=r"^2$"):  # given: used as given
-        train_cli.train_main("mlp", "digits", tmp_path, epochs=2)
+        image_recipes.train_main("mlp", "digits", tmp_path, epochs=2)
     with pytest.raises(Stop, match=r"^30$"):  # None: the recipe's
-        train_cli.train_main("mlp", "digits", tmp_path)
+        image_recipes.train_main("mlp", "digits", tmp_path)
 
 
 def test_train_sequence_model_refuses_zero_epochs_and_passes_lr_and_batch(monkeypatch, tmp_path):
@@ -189,23 +194,23 @@ def test_train_sequence_model_refuses_zero_epochs_and_passes_lr_and_batch(monkey
         seen.update(kwargs)
         raise Stop
 
-    monkeypatch.setattr(train_seq, "train_seq2seq", loop)
-    monkeypatch.setattr(train_seq, "train_charlm", loop)
+    monkeypatch.setattr(seq2seq_recipes, "train_seq2seq", loop)
+    monkeypatch.setattr(sequence_recipes, "train_charlm", loop)
     with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
-        train_seq.train_sequence_model("seq2seq-dates", tmp_path, epochs=0)
+        sequence_recipes.train_sequence_model("seq2seq-dates", tmp_path, epochs=0)
     with pytest.raises(ValueError, match="epochs must be >= 1, got -2"):
-        train_seq.train_sequence_model("lstm-poems", tmp_path, epochs=-2)
+        sequence_recipes.train_sequence_model("lstm-poems", tmp_path, epochs=-2)
     with pytest.raises(ValueError, match="batch_size does not apply"):
-        train_seq.train_sequence_model("word2vec", tmp_path, batch_size=4)
+        sequence_recipes.train_sequence_model("word2vec", tmp_path, batch_size=4)
     with pytest.raises(ValueError, match="attention=False applies to the seq2seq"):
-        train_seq.train_sequence_model("lstm-poems", tmp_path, attention=False)
+        sequence_recipes.train_sequence_model("lstm-poems", tmp_path, attention=False)
     with pytest.raises(Stop):
-        train_seq.train_sequence_model(
+        sequence_recipes.train_sequence_model(
             "seq2seq-dates", tmp_path, epochs=2, lr=0.25, batch_size=5, limit=50
         )
     assert (seen["epochs"], seen["lr"], seen["batch_size"]) == (2, 0.25, 5)
     with pytest.raises(Stop):
-        train_seq.train_sequence_model("lstm-poems", tmp_path, lr=0.125, limit=50)
+        sequence_recipes.train_sequence_model("lstm-poems", tmp_path, lr=0.125, limit=50)
     assert (seen["epochs"], seen["lr"], seen["batch_size"]) == (12, 0.125, 64)
 
     class Word2Vec:
@@ -214,9 +219,9 @@ def test_train_sequence_model_refuses_zero_epochs_and_passes_lr_and_batch(monkey
             seen.update(kwargs)
             raise Stop
 
-    monkeypatch.setattr(train_seq, "Word2Vec", Word2Vec)
+    monkeypatch.setattr(sequence_recipes, "Word2Vec", Word2Vec)
     with pytest.raises(Stop):
-        train_seq.train_sequence_model("word2vec", tmp_path, epochs=3, lr=0.05, limit=50)
+        sequence_recipes.train_sequence_model("word2vec", tmp_path, epochs=3, lr=0.05, limit=50)
     assert (seen["epochs"], seen["alpha"]) == (3, 0.05)
 
 
@@ -243,7 +248,7 @@ def test_divergence_names_lr_when_it_was_given(monkeypatch, capsys, tmp_path):
     def fit(*args, **kwargs):
         raise FloatingPointError("fit: loss became nan in epoch 1")
 
-    monkeypatch.setattr(train_cli, "fit", fit)
+    monkeypatch.setattr(image_recipes, "fit", fit)
     argv = ["train", "mlp", "--epochs", "1", "--out", str(tmp_path)]
     assert main([*argv, "--lr", "1e30"]) == 2
     assert "smaller --lr" in one_line_error(capsys, "tracegrad train", "--lr")
@@ -324,7 +329,7 @@ def test_a_read_only_folder_is_refused(tmp_path):
         folder.mkdir(mode=0o555)
         folder.chmod(0o555)
         become_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        run_cli = "import sys; from viz.cli import main; sys.exit(main(sys.argv[1:]))"
+        run_cli = "import sys; from tracegrad.cli import main; sys.exit(main(sys.argv[1:]))"
         command = [sys.executable, "-c", run_cli, "train", "mlp", "--out", str(folder)]
         env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path)}
         tmp_path.chmod(0o777)

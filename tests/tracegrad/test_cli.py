@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from viz.cli import main
+from tracegrad.cli import main
 
 
 def test_graph_draws_the_expression_to_svg(tmp_path, capsys):
@@ -49,7 +49,7 @@ def test_graph_rejects_anything_outside_the_whitelist(tmp_path, capsys, expr, me
 
 def test_rejection_from_the_console_has_no_traceback(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "viz.cli", "graph", "__import__('os').system('echo hi')"],
+        [sys.executable, "-m", "tracegrad", "graph", "__import__('os').system('echo hi')"],
         capture_output=True,
         text=True,
         check=False,
@@ -83,11 +83,22 @@ def test_demo_writes_pictures_and_players(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_demo_prints_and_writes_both_circuits(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--no-train"]) == 0
+    printed = capsys.readouterr().out
+    written = (tmp_path / "circuits.txt").read_text(encoding="utf-8")
+    assert "← to q: [-4] × [1] = -4" in written
+    assert "← to x0: [2.00] × [0.20] = 0.39" in written
+    assert written.strip() in printed
+
+
 def test_demo_trains_an_mlp_and_a_lenet_and_plots_them(tmp_path, monkeypatch, capsys):
-    import viz.cli
+    import tracegrad.demo
 
     monkeypatch.setattr(
-        viz.cli, "DEMO_RUNS", (("mlp", "digits", 2, "mlp_digits"), ("lenet", "mnist5k", 1, "lenet"))
+        tracegrad.demo,
+        "DEMO_RUNS",
+        (("mlp", "digits", 2, "mlp_digits"), ("lenet", "mnist5k", 1, "lenet")),
     )
     assert main(["demo", "--out", str(tmp_path)]) == 0
     for name in (

@@ -1,0 +1,107 @@
+"""The ``tracegrad`` command line.
+
+- ``tracegrad demo [--out DIR]``: the course's two circuits, printed edge by edge and
+  written as SVG pictures and step-through HTML players.
+- ``tracegrad graph EXPR name=value ... [--out f.svg|f.png|f.dot|f.html]``: draw any
+  scalar expression (parsed from an AST whitelist, never evaluated as Python).
+
+Each command lives in its own module (`tracegrad.demo`, `tracegrad.graph_command`,
+`tracegrad.train_command`, `tracegrad.data_command`); this one builds the parser and
+dispatches.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tracegrad import demo, graph_command
+from tracegrad.args import (
+    Parser,
+    fmt_spec,
+    folder_arg,
+    folder_problem,
+    graph_out,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+)
+from tracegrad.recipes import FETCHABLE, IMAGE_DATA, MODELS
+
+
+def build_parser() -> Parser:
+    """The ``tracegrad`` argument parser: one-line errors, values checked by ``type=``."""
+    parser = Parser(prog="tracegrad", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo_cmd = sub.add_parser("demo", help="backprop through the course's worked examples")
+    demo_cmd.add_argument("--out", type=folder_arg, default=Path("tracegrad-demo"), help="folder")
+    demo_cmd.add_argument("--no-train", action="store_true", help="only the circuits (seconds)")
+    graph = sub.add_parser("graph", help="draw a scalar expression and its gradients")
+    graph.add_argument("expr", help='e.g. "(x+y)*z"; + - * / ** exp log tanh sigmoid relu')
+    graph.add_argument("values", nargs="*", metavar="name=value", help="e.g. x=-2 y=5 z=-4")
+    graph.add_argument(
+        "--out", type=graph_out, default=Path("graph.svg"), help=".svg .png .dot .html"
+    )
+    graph.add_argument(
+        "--fmt", type=fmt_spec, default=".4g", help="number format, e.g. .4g (default), .3f, .2e"
+    )
+    graph.add_argument("--show", choices=("both", "forward", "backward"), default="both")
+    train = sub.add_parser("train", help="train a model on bundled data")
+    train.add_argument("model", choices=tuple(MODELS))
+    train.add_argument("--no-attention", action="store_true", help="Seq2Seq without attention")
+    train.add_argument("--data", choices=IMAGE_DATA, default=None)
+    train.add_argument(
+        "--epochs", type=positive_int, default=None, help="default: the model's recipe"
+    )
+    train.add_argument(
+        "--lr", type=positive_float, default=None, help="learning rate (Adam; word2vec's alpha)"
+    )
+    train.add_argument("--batch-size", type=positive_int, default=None)
+    train.add_argument("--seed", type=nonnegative_int, default=0)
+    train.add_argument("--out", type=folder_arg, default=None, help="folder (default runs/MODEL)")
+    data = sub.add_parser("data", help="fetch a data set that is too big to ship")
+    fetch = data.add_subparsers(dest="action", required=True).add_parser(
+        "fetch", help="download a data set into the local cache"
+    )
+    fetch.add_argument("name", choices=FETCHABLE)
+    fetch.add_argument(
+        "--cache-dir",
+        type=folder_arg,
+        default=None,
+        help="default: $TRACEGRAD_DATA or ~/.cache/tracegrad",
+    )
+    fetch.add_argument("--force", action="store_true", help="download again even if present")
+    for command in (demo_cmd, graph, train, fetch):
+        command.set_defaults(command_parser=command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tracegrad`` console script; exit status 0, 1 (a run failed),
+    2 (a bad argument: one line on stderr naming it) or 130 (interrupted)."""
+    try:
+        return _main(argv)
+    except SystemExit as e:  # argparse's errors and --help: the status, as from any error
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    sub = args.command_parser  # the subcommand's parser: its errors carry its prog
+    if args.command == "train":
+        from tracegrad.train_command import run_train
+
+        return run_train(sub, args)
+    if args.command == "data":
+        from tracegrad.data_command import run_fetch
+
+        return run_fetch(sub, args)
+    if args.command == "demo":
+        if problem := folder_problem(args.out):
+            sub.fail("--out", problem)
+        return demo.run_demo(args.out, train=not args.no_train)
+    return graph_command.run_graph(sub, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""``tracegrad train`` for the sequence models: a char-LSTM writing Tang lines, Seq2Seq on
+dates, poems and KJV → modern English (`tracegrad.seq2seq_recipes`), and word2vec on the
+World English Bible.
+
+Each run writes into its folder: the checkpoint (``model.npz``, atomic, once per epoch),
+``curves.png``, ``metrics.json`` and ``samples.txt``; the Seq2Seq runs also an attention
+heatmap per example (``attention_*.png``) and word2vec a 2-D projection of its vectors.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+import nn
+from nn.charlm import CharLSTM, train_charlm
+from nn.data import corpora
+from nn.data.text import Vocab
+from nn.word2vec import Word2Vec
+from tracegrad.args import check_settings
+from tracegrad.recipes import MODELS, SEQ2SEQ_RECIPES, SEQUENCE_MODELS
+from tracegrad.run_files import checkpoint_each_epoch, write_json, write_text
+from tracegrad.seq2seq_recipes import seq2seq_run
+from tracegrad.text_splits import limit_items, split_items
+from viz.plots import plot_embeddings
+
+
+# -- char-level LSTM on Tang quatrains -------------------------------------------------------
+def lstm_poems(
+    out: Path,
+    *,
+    epochs: int,
+    seed: int,
+    progress: bool,
+    limit: int | None = None,
+    lr: float = 3e-3,
+    batch_size: int = 64,
+) -> dict:
+    """Train the char-LSTM on 95 % of the quatrains; held-out perplexity and samples."""
+    train, test = split_items(corpora.load_tang_quatrains(), 0.05, seed)
+    train, test = limit_items(train, test, limit)
+    vocab = Vocab.build([list(corpora.poem_text(p)) for p in train], min_count=2)
+
+    def encode(poem: list[str]) -> np.ndarray:
+        return vocab.encode(list(corpora.poem_text(poem)), add_sos=True, add_eos=True)
+
+    nn.manual_seed(seed)
+    model = CharLSTM(len(vocab), 128, 384)
+    title = "char-LSTM on Tang quatrains"
+    history = train_charlm(
+        model,
+        [encode(p) for p in train],
+        pad_id=vocab.pad,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        gamma=0.85,
+        seed=seed,
+        held_out=[encode(p) for p in test],
+        on_epoch=checkpoint_each_epoch(model, out / "model.npz", out / "curves.png", title),
+        progress=progress,
+    )
+    rng = np.random.default_rng(seed)
+    samples = []
+    for temperature in (0.6, 0.8, 1.0):
+        for _ in range(3):
+            ids = model.sample(None, [vocab.sos], 24, temperature, rng, stop_id=vocab.eos)
+            samples.append(f"T={temperature}: " + "".join(vocab.decode(ids)))
+    vocab.save(out / "vocab.json")
+    return {
+        "held-out perplexity": history["held-out perplexity"][-1],
+        "history": history,
+        "vocab": len(vocab),
+        "train poems": len(train),
+        "held-out poems": len(test),
+        "samples": samples,
+    }
+
+
+# -- word2vec --------------------------------------------------------------------------------
+PROBE_WORDS = ("king", "water", "love", "god", "son", "land")
+# themes for the 2-D picture: words of one theme should land near each other
+THEMES = {
+    "family": "father mother son daughter brother sister wife husband",
+    "rulers": "king kings prince princes queen chief captain",
+    "nature": "water river sea rain tree field earth mountain",
+    "animals": "sheep cattle goats camels donkeys oxen rams lambs",
+    "numbers": "two three four five seven ten hundred thousand",
+}
+
+
+def word2vec(
+    out: Path,
+    *,
+    epochs: int,
+    seed: int,
+    progress: bool,
+    limit: int | None = None,
+    lr: float = 0.025,
+) -> dict:
+    """Skip-gram with negative sampling on the bundled Bible part; neighbours, analogies,
+    and a 2-D PCA projection of common words. ``lr`` is SGD's starting alpha (gensim's)."""
+    from nn.data.analogies import ANALOGIES
+
+    sentences = corpora.load_bible_sentences()[:limit]
+    start = time.perf_counter()
+    model = Word2Vec.train(
+        sentences,
+        vector_size=100,
+        window=5,
+        min_count=5,
+        sg=1,
+        negative=5,
+        epochs=epochs,
+        alpha=lr,
+        seed=seed,
+    )
+    seconds = time.perf_counter() - start
+    model.save(out / "model.npz")
+    neighbours = {
+        w: [(n, round(c, 3)) for n, c in model.most_similar(w, topn=8)]
+        for w in PROBE_WORDS
+        if w in model.vocab
+    }
+    accuracy, used = model.evaluate_analogies(ANALOGIES)
+    words = [w for theme in THEMES.values() for w in theme.split() if w in model.vocab]
+    plot_embeddings(
+        np.stack([model.vector(w) for w in words]),
+        words,
+        title="word2vec on the World English Bible: five themes (PCA)",
+        highlight=[w for w in THEMES["family"].split() if w in words],
+        path=out / "projection.png",
+    )
+    words_total = sum(len(s) for s in sentences) * epochs
+    return {
+        "most similar": neighbours,
+        "analogy accuracy": accuracy,
+        "analogies used": used,
+        "words/s": round(words_total / seconds),
+        "seconds": round(seconds, 1),
+        "vocab": len(model.vocab),
+    }
+
+
+# -- the entry point -------------------------------------------------------------------------
+def _check(name: str, attention: bool, settings: dict) -> None:
+    """ValueError for an unknown model or a setting it does not take (`check_settings`)."""
+    if name not in SEQUENCE_MODELS:
+        raise ValueError(f"unknown sequence model {name!r}; choose from {SEQUENCE_MODELS}")
+    check_settings(**settings)
+    if name == "word2vec" and settings["batch_size"] is not None:
+        raise ValueError("word2vec trains pair by pair: batch_size does not apply")
+    if not attention and name not in SEQ2SEQ_RECIPES:
+        raise ValueError(f"attention=False applies to the seq2seq models, not {name}")
+
+
+def train_sequence_model(
+    name: str,
+    out: Path,
+    *,
+    epochs: int | None = None,
+    lr: float | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    attention: bool = True,
+    progress: bool = True,
+    limit: int | None = None,
+) -> dict:
+    """Run ``tracegrad train NAME`` for a sequence model; returns and writes the metrics.
+
+    ``epochs``, ``lr`` and ``batch_size`` left as None take the run's defaults; given, they
+    are used as they are (epochs and batch_size >= 1, lr finite > 0, else ValueError).
+    word2vec trains pair by pair (``lr`` is its starting alpha; a ``batch_size`` is refused),
+    and only the seq2seq runs take ``attention=False``.
+    ``limit`` caps the training examples (sentences for word2vec) for a quick run."""
+    _check(name, attention, dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed))
+    out.mkdir(parents=True, exist_ok=True)
+    epochs = MODELS[name].epochs if epochs is None else epochs
+    given = {k: v for k, v in {"lr": lr, "batch_size": batch_size}.items() if v is not None}
+    run = dict(epochs=epochs, seed=seed, progress=progress, limit=limit, **given)
+    start = time.perf_counter()
+    if name == "lstm-poems":
+        metrics = lstm_poems(out, **run)
+    elif name == "word2vec":
+        metrics = word2vec(out, **run)
+    else:
+        metrics = seq2seq_run(name, out, attention=attention, **run)
+    metrics.update(model=name, epochs=epochs, seconds=round(time.perf_counter() - start, 1))
+    metrics.update(given)
+    samples = metrics.get("samples")
+    if samples:
+        write_text(out / "samples.txt", "\n".join(samples) + "\n")
+    write_json(out / "metrics.json", metrics)
+    return metrics
