@@ -564,25 +564,27 @@ from autograd.ops.elementwise import (  # noqa: E402
     Div,
     Mul,
     Sub,
-    absolute,
     add,
-    cos,
     div,
-    exp,
-    log,
     mul,
-    neg,
     power,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
     sub,
-    tanh,
 )
 from autograd.ops.matmul import matmul  # noqa: E402
 from autograd.ops.reduce import reduce_max, reduce_mean, reduce_sum  # noqa: E402
 from autograd.ops.shape import getitem, plain_index, reshape, transpose  # noqa: E402
+from autograd.ops.unary import (  # noqa: E402
+    absolute,
+    cos,
+    exp,
+    log,
+    neg,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
 
 # Tensor-Tensor arithmetic skips operand lifting: the hot path of scalar graphs
 _Add, _Sub, _Mul, _Div = Add.apply, Sub.apply, Mul.apply, Div.apply

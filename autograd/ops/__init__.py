@@ -12,6 +12,7 @@ from autograd.ops import (
     rnn,
     shape,
     softmax,
+    unary,
     word2vec,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "rnn",
     "shape",
     "softmax",
+    "unary",
     "word2vec",
 ]

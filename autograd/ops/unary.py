@@ -1,0 +1,257 @@
+"""Elementwise one-input ops: negation and the scalar nonlinearities (exp, log, sin, cos,
+tanh, sigmoid, relu, sqrt, abs), each with its local derivative beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.function import Function
+from autograd.ops.elementwise import _away_from_zero
+from autograd.tensor import Tensor
+
+_UNARY_SHAPES = [(), (1,), (3,), (2, 3)]
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: -1
+        return -grad
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.standard_normal(shape),), {}
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: e^a
+        return grad * out
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.standard_normal(shape),), {}
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: 1/a
+        return grad / a
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(0.3, 3.0, shape),), {}
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: cos(a)
+        return grad * np.cos(a)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(-4.0, 4.0, shape),), {}
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: -sin(a)
+        return grad * -np.sin(a)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(-4.0, 4.0, shape),), {}
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: 1 - tanh²(a)
+        return grad * (1 - out * out)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.standard_normal(shape),), {}
+
+
+def stable_sigmoid(a: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-a) without overflow: e^-|a| never exceeds 1."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = stable_sigmoid(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: σ(a)·(1 - σ(a))
+        return grad * out * (1 - out)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (3 * rng.standard_normal(shape),), {}
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
+        return grad * (out > 0)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (_away_from_zero(rng, shape),), {}
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # d/da: 1 / (2√a)
+        return grad / (2 * out)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (rng.uniform(0.3, 3.0, shape),), {}
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d/da: sign(a) (0 at a = 0, as PyTorch)
+        return grad * np.sign(a)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape in _UNARY_SHAPES:
+            yield (_away_from_zero(rng, shape),), {}
+        # at 0 the gradient is 0, as in PyTorch (and as central differences give)
+        yield (np.array(0.0),), {}
+        yield (np.array([[0.0, -0.5, 0.0], [0.8, 0.0, -1.1]]),), {}
+
+
+# --- public functions ---------------------------------------------------------------------
+
+
+def neg(a: Tensor) -> Tensor:
+    """-a."""
+    return Neg.apply(a)
+
+
+def exp(a: Tensor) -> Tensor:
+    """Elementwise e^a."""
+    return Exp.apply(a)
+
+
+def log(a: Tensor) -> Tensor:
+    """Elementwise natural logarithm."""
+    return Log.apply(a)
+
+
+def tanh(a: Tensor) -> Tensor:
+    """Elementwise hyperbolic tangent."""
+    return Tanh.apply(a)
+
+
+def sin(a: Tensor) -> Tensor:
+    """Elementwise sine (radians)."""
+    return Sin.apply(a)
+
+
+def cos(a: Tensor) -> Tensor:
+    """Elementwise cosine (radians)."""
+    return Cos.apply(a)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """Elementwise 1 / (1 + e^-a), stable for large |a|."""
+    return Sigmoid.apply(a)
+
+
+def relu(a: Tensor) -> Tensor:
+    """Elementwise max(a, 0)."""
+    return Relu.apply(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt.apply(a)
+
+
+def absolute(a: Tensor) -> Tensor:
+    """Elementwise |a|."""
+    return Abs.apply(a)
