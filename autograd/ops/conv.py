@@ -19,7 +19,7 @@ from autograd.tensor import Tensor, lift
 Size = int | tuple[int, int]
 
 
-def as_pair(value: Any, what: str, op: str, minimum: int) -> tuple[int, int]:
+def as_size_pair(value: Any, what: str, op: str, minimum: int) -> tuple[int, int]:
     """``value`` (an int or a pair of ints) as a pair, each at least ``minimum``."""
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         pair = (int(value), int(value))
@@ -72,8 +72,8 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride=1, padding=0):
-        stride = as_pair(stride, "stride", "conv2d", 1)
-        padding = as_pair(padding, "padding", "conv2d", 0)
+        stride = as_size_pair(stride, "stride", "conv2d", 1)
+        padding = as_size_pair(padding, "padding", "conv2d", 0)
         _check_shapes(x, w, b, padding)
         dtype = float_dtype(x, w) if b is None else float_dtype(x, w, b)
         x = np.ascontiguousarray(x, dtype=dtype)

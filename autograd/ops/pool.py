@@ -18,15 +18,15 @@ from autograd.kernels.pool import (
     max_pool2d_backward,
     max_pool2d_forward,
 )
-from autograd.ops.conv import Size, as_pair, float_dtype
+from autograd.ops.conv import Size, as_size_pair, float_dtype
 from autograd.tensor import Tensor, lift
 
 
 def _prepare(op: str, x: np.ndarray, kernel_size: Any, stride: Any) -> tuple[np.ndarray, tuple]:
     """Check the input and the window; return x as a contiguous float array and
     ``(kernel, stride)`` as pairs."""
-    kernel = as_pair(kernel_size, "kernel_size", op, 1)
-    stride = kernel if stride is None else as_pair(stride, "stride", op, 1)
+    kernel = as_size_pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None else as_size_pair(stride, "stride", op, 1)
     if x.ndim != 4:
         raise ValueError(f"expected a 4-D x (N, C, H, W), got a {x.ndim}-D input")
     if kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
