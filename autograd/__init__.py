@@ -7,7 +7,7 @@ virtual environment.
 from autograd.dtypes import get_default_dtype, set_default_dtype
 from autograd.engine import grad, topological_order
 from autograd.function import Function
-from autograd.gradcheck import gradcheck
+from autograd.gradcheck import gradcheck, gradgradcheck
 from autograd.ops.elementwise import maximum, minimum, where
 from autograd.ops.shape import concatenate, stack
 from autograd.state import (
@@ -32,6 +32,7 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "maximum",
     "minimum",

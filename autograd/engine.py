@@ -15,7 +15,7 @@ import numpy as np
 
 from autograd.function import _has_nonfinite
 from autograd.state import STATE
-from autograd.tensor import Tensor
+from autograd.tensor import Tensor, wrap
 
 
 def topological_order(root: Tensor, *, only_requires_grad: bool = False) -> list[Tensor]:
@@ -112,8 +112,10 @@ def _accumulate(old: np.ndarray | None, g: np.ndarray, given_to_leaves: set[int]
     return total if type(total) is np.ndarray else np.asarray(total)
 
 
-def _check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
+def check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
+    """Under detect_anomaly: raise if a gradient from ``ctx``'s backward holds NaN or inf."""
     for i, g in enumerate(grads):
+        g = g.data if isinstance(g, Tensor) else g
         if g is not None and _has_nonfinite(g):
             raise RuntimeError(
                 f"detect_anomaly: backward of {ctx.name!r} produced NaN or inf in the gradient "
@@ -122,8 +124,45 @@ def _check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
             )
 
 
-def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) -> None:
-    """Send gradients from root to every node that requires grad, children before parents.
+def count_consumers(roots: Sequence[Tensor], reset_grads: bool) -> dict[Tensor, int]:
+    """For each tensor a backward from ``roots`` reaches, how many recorded consumers will
+    send it a gradient (the first pass of Kahn's algorithm). ``reset_grads`` clears the
+    ``.grad`` of every intermediate tensor on the way (it will hold this backward's)."""
+    waiting: dict[Tensor, int] = {}
+    stack = list(dict.fromkeys(roots))
+    # a root inside another root's graph is expanded once, from the stack's start
+    roots_expanded = set(stack) if len(stack) > 1 else ()
+    while stack:
+        node = stack.pop()
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        if reset_grads:
+            node._grad = None
+        for p in ctx.parents:
+            if p._requires_grad:
+                n = waiting.get(p)
+                if n is None:
+                    waiting[p] = 1
+                    if p not in roots_expanded:
+                        stack.append(p)
+                else:
+                    waiting[p] = n + 1
+    return waiting
+
+
+def first_ready(roots: Sequence[Tensor], seeds: Sequence[Any], waiting: dict) -> tuple:
+    """The gradients waiting at the roots, and the roots no other root's graph feeds into
+    (a root inside another root's graph waits for its consumers like any tensor)."""
+    pending: dict[Tensor, Any] = {}
+    for r, s in zip(roots, seeds):
+        pending[r] = s if r not in pending else pending[r] + s
+    ready = [r for r in pending if r not in waiting]
+    return pending, ready
+
+
+def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict | None) -> None:
+    """Send gradients from the roots to every node that requires grad, children first.
 
     Kahn's algorithm: first count how many recorded consumers will send each tensor a
     gradient, then process a tensor once all of them have (its gradient is complete).
@@ -135,29 +174,11 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) ->
     objects never share one, so Tensor's elementwise ``__eq__`` is never consulted.
     """
     write = capture is None
-    waiting: dict[Tensor, int] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        ctx = node._ctx
-        if ctx is None:
-            continue
-        if write:
-            node._grad = None
-        for p in ctx.parents:
-            if p._requires_grad:
-                n = waiting.get(p)
-                if n is None:
-                    waiting[p] = 1
-                    stack.append(p)
-                else:
-                    waiting[p] = n + 1
-
+    waiting = count_consumers(roots, write)
     anomaly = STATE.anomaly
     ndarray = np.ndarray
     given_to_leaves: set[int] = set()
-    pending: dict[Tensor, Any] = {root: seed}
-    ready = [root]
+    pending, ready = first_ready(roots, seeds, waiting)
     while ready:
         node = ready.pop()
         g = pending.pop(node, None)
@@ -179,7 +200,7 @@ def _sweep(root: Tensor, seed: np.ndarray, capture: dict[Tensor, Any] | None) ->
         parents = ctx.parents
         grads = ctx.raw_backward(g, node) if g is not None else (None,) * len(parents)
         if anomaly:
-            _check_backward(ctx, grads)
+            check_backward(ctx, grads)
         for p, pg in zip(parents, grads):
             if not p._requires_grad:
                 continue
@@ -213,41 +234,84 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def backward(root: Tensor, grad: Any = None) -> None:
+def backward(root: Tensor, grad: Any = None, *, create_graph: bool = False) -> None:
     """Backpropagate from ``root``; see `Tensor.backward`."""
     seed = _seed(root, grad)
     with _cyclic_gc_paused():
-        _sweep(root, seed, None)
+        if create_graph:
+            from autograd.higher_order import recorded_sweep
+
+            recorded_sweep([root], [_seed_tensor(grad, seed)], None)
+        else:
+            _sweep([root], [seed], None)
+
+
+def _seed_tensor(given: Any, seed: np.ndarray) -> Tensor:
+    """The seed of a recorded backward: the caller's Tensor itself when it is one of the
+    root's shape and dtype (its graph is kept, as PyTorch keeps grad_outputs'), else a
+    constant."""
+    if isinstance(given, Tensor) and given.shape == seed.shape and given.dtype == seed.dtype:
+        return given
+    return wrap(seed)
 
 
 def grad(
-    output: Tensor,
+    outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],
-    grad_output: Any = None,
-    *,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
     allow_unused: bool = False,
-) -> tuple[np.ndarray | None, ...]:
-    """Gradients of ``output`` with respect to each of ``inputs``, without touching ``.grad``.
+) -> tuple[Any, ...]:
+    """Gradients of ``outputs`` with respect to each of ``inputs``, without touching ``.grad``.
 
-    Returns one array per input, in the input's shape. An input the output does not depend on
-    raises ValueError, or gives None with ``allow_unused=True``.
+    ``outputs``: a Tensor or a sequence of them, with ``grad_outputs`` (one per output; None
+    seeds a one-element output with 1); the result is the sum of their vector-Jacobian
+    products. Returns a tuple, one gradient per input in the input's shape: ndarrays, or
+    with ``create_graph=True`` Tensors recorded in the graph, differentiable again to any
+    order. An input the outputs do not depend on raises ValueError, or gives None with
+    ``allow_unused=True``. ``retain_graph`` is accepted for PyTorch's signature (graphs are
+    never freed by a backward).
     """
+    roots = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    if not roots:
+        raise ValueError("grad: outputs is empty")
+    if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray | int | float):
+        given = [grad_outputs] * len(roots) if len(roots) == 1 or grad_outputs is None else None
+    else:
+        given = list(grad_outputs)
+    if given is None or len(given) != len(roots):
+        raise ValueError(
+            f"grad: {len(roots)} outputs need one grad_output each (a sequence of "
+            f"{len(roots)})"
+        )
+    for i, o in enumerate(roots):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"grad: output {i} is a {type(o).__name__}, not a Tensor")
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t._requires_grad:
             raise ValueError(f"grad: input {i} is not a Tensor that requires grad")
     capture: dict[Tensor, Any] = dict.fromkeys(inputs)
-    seed = _seed(output, grad_output)
+    seeds = [_seed(o, g) for o, g in zip(roots, given)]
     with _cyclic_gc_paused():
-        _sweep(output, seed, capture)
+        if create_graph:
+            from autograd.higher_order import recorded_sweep
+
+            seeds = [_seed_tensor(g, s) for g, s in zip(given, seeds)]
+            recorded_sweep(roots, seeds, capture)
+        else:
+            _sweep(roots, seeds, capture)
     result = []
     for i, t in enumerate(inputs):
         g = capture[t]
         if g is None and not allow_unused:
             raise ValueError(
                 f"grad: input {i} ({t.name or 'unnamed'}, shape {t.shape}) was not used to "
-                "compute the output; pass allow_unused=True to get None for it"
+                "compute the outputs; pass allow_unused=True to get None for it"
             )
-        result.append(None if g is None else np.array(g))
+        if g is not None and not create_graph:
+            g = np.array(g)
+        result.append(g)
     return tuple(result)

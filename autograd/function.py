@@ -18,7 +18,19 @@ An op is a subclass with two static methods on numpy arrays::
         def sample_inputs(rng):
             yield (rng.standard_normal((2, 3)),), {}
 
-``Cube.apply(x)`` runs it on Tensors and records the node. Every subclass registers itself
+``Cube.apply(x)`` runs it on Tensors and records the node.
+
+For gradients of gradients (``create_graph=True``) an op also writes its backward once more
+from recorded ops, on Tensors, so the engine can record the backward pass as a graph::
+
+        @staticmethod
+        def differentiable_backward(ctx, grad, out):
+            (a,) = ctx.parents
+            return grad * 3 * a * a
+
+``grad`` is the output's gradient (a Tensor that may have a graph of its own), ``out`` the
+output Tensor, ``ctx.parents`` the input Tensors. An op without it refuses ``create_graph``
+with an error naming it, never a silent zero. Every subclass registers itself
 in `Function.registry` under its op name; the generic tests gradcheck every registered op
 from its ``sample_inputs``, so nothing ships without a gradient check.
 
@@ -167,10 +179,21 @@ class Function:
         """
         raise NotImplementedError
 
+    #: the backward on Tensors, from recorded ops (see the module docstring); None: the op
+    #: is differentiable once only and ``create_graph=True`` through it raises
+    differentiable_backward: ClassVar[Any] = None
+
     @staticmethod
     def sample_inputs(rng: np.random.Generator) -> Iterator[tuple[tuple[Any, ...], dict]]:
         """Yield ``(arrays, attrs)`` examples for the generic gradcheck (float64 arrays)."""
         raise NotImplementedError
+
+    @classmethod
+    def second_order_samples(cls, rng: np.random.Generator) -> Iterator[tuple[tuple, dict]]:
+        """Samples for the generic second-order check: ``sample_inputs`` without the points
+        where the first derivative jumps (ties, |x| at 0), where no second derivative
+        exists for finite differences to measure."""
+        return cls.sample_inputs(rng)
 
     # --- what the engine calls ------------------------------------------------------------
 
@@ -210,9 +233,8 @@ class Function:
                         if versions is not None:
                             ctx._versions = versions
                     break
-        if state.anomaly:
-            ctx._trace = traceback.extract_stack()[:-2]
-            _check_forward(cls.name, inputs, data, ctx)
+        if state.watching:
+            _watch(cls.name, inputs, data, ctx, state)
         return out
 
     def _check_versions(self, output: Tensor | None) -> None:
@@ -254,7 +276,22 @@ class Function:
         """Run the op's backward after the in-place check; one entry per parent, unfitted."""
         if VersionCounter.in_use and self.saved_tensors:
             self._check_versions(output)
-        grads = type(self).backward(self, grad)
+        return self._one_per_parent(type(self).backward(self, grad))
+
+    def recorded_backward(self, grad: Tensor, output: Tensor) -> tuple[Any, ...]:
+        """The op's backward built from recorded ops (for ``create_graph=True``): one Tensor
+        (or None) per parent, unfitted. Raises, naming the op, if it has none."""
+        backward = type(self).differentiable_backward
+        if backward is None:
+            raise RuntimeError(
+                f"backward of {self.name!r} is differentiable only once: create_graph=True "
+                f"(gradients of gradients) is not supported through {type(self).__name__}"
+            )
+        if VersionCounter.in_use and self.saved_tensors:
+            self._check_versions(output)
+        return self._one_per_parent(backward(self, grad, output))
+
+    def _one_per_parent(self, grads: Any) -> tuple[Any, ...]:
         if type(grads) is not tuple:
             grads = (grads,)
         if len(grads) != len(self.parents):
@@ -325,6 +362,16 @@ def _modified_error(op: str, what: str, version: int, expected: int) -> RuntimeE
 
 def _has_nonfinite(a: np.ndarray) -> bool:
     return a.dtype.kind == "f" and not np.isfinite(a).all()
+
+
+def _watch(name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx: Function, state) -> None:
+    """The slow path of `Function.apply`, taken only while something watches the ops:
+    ``detect_anomaly()`` and the tagging of nodes recorded by a ``create_graph`` backward."""
+    if state.backward_of is not None:
+        ctx.backward_of = state.backward_of
+    if state.anomaly:
+        ctx._trace = traceback.extract_stack()[:-3]
+        _check_forward(name, inputs, data, ctx)
 
 
 def _check_forward(name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx: Function) -> None:

@@ -1,4 +1,5 @@
-"""Check backward against central finite differences, in float64."""
+"""Check backward (and the backward of backward) against central finite differences, in
+float64."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd.engine import grad as autograd_grad
-from autograd.state import no_grad
+from autograd.state import enable_grad, no_grad
 from autograd.tensor import Tensor
 
 
@@ -17,6 +18,20 @@ def _as_outputs(result: Any) -> tuple[Tensor, ...]:
     if not all(isinstance(o, Tensor) for o in outputs):
         raise TypeError("gradcheck: fn must return a Tensor or a tuple of Tensors")
     return tuple(outputs)
+
+
+def _float64_copies(inputs: tuple[Any, ...]) -> list[Any]:
+    """The inputs (one tuple or list of them is unpacked, as PyTorch's), float Tensors
+    copied to float64 with their requires_grad and name; anything else as given."""
+    if len(inputs) == 1 and isinstance(inputs[0], tuple | list):
+        inputs = tuple(inputs[0])
+    xs = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.dtype.kind == "f":
+            xs.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad, name=x.name))
+        else:
+            xs.append(x)
+    return xs
 
 
 def gradcheck(
@@ -35,14 +50,7 @@ def gradcheck(
     what backward computes).
     Returns True, or raises AssertionError naming the input, index, expected and got.
     """
-    if len(inputs) == 1 and isinstance(inputs[0], tuple | list):
-        inputs = tuple(inputs[0])
-    xs = []
-    for x in inputs:
-        if isinstance(x, Tensor) and x.dtype.kind == "f":
-            xs.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad, name=x.name))
-        else:
-            xs.append(x)
+    xs = _float64_copies(inputs)
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         kinds = ", ".join(type(x).__name__ for x in xs) or "none"
@@ -88,3 +96,49 @@ def gradcheck(
                 f"(backward){'' if got_all is not None else ' — backward gave no gradient'}"
             )
     return True
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
+    """Check second derivatives: `gradcheck` of the recorded first-order gradient.
+
+    The first-order gradient is ``autograd.grad(fn(*inputs), inputs, grad_outputs,
+    create_graph=True)`` with ``grad_outputs`` fixed random directions (one per output)
+    unless given. It is checked as a function of the inputs *and* of ``grad_outputs`` (a
+    backward must be linear in them), against central differences in float64. Returns True,
+    or raises AssertionError naming the input, index, expected and got.
+    """
+    xs = _float64_copies(inputs)
+    wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradgradcheck: no input requires grad")
+    with enable_grad():
+        outputs = _as_outputs(fn(*xs))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        vs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
+    else:
+        given = grad_outputs if isinstance(grad_outputs, tuple | list) else (grad_outputs,)
+        vs = _float64_copies(tuple(given))
+        for v in vs:
+            v.requires_grad = True
+    n = len(xs)
+
+    def first_order(*args: Any) -> tuple[Tensor, ...]:
+        with enable_grad():
+            outs = _as_outputs(fn(*args[:n]))
+            grads = autograd_grad(
+                outs, [args[i] for i in wrt], list(args[n:]), create_graph=True, allow_unused=True
+            )
+        return tuple(
+            Tensor(np.zeros(args[i].shape)) if g is None else g for i, g in zip(wrt, grads)
+        )
+
+    return gradcheck(first_order, *xs, *vs, eps=eps, atol=atol, rtol=rtol, seed=seed)

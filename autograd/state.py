@@ -41,6 +41,15 @@ class _State(threading.local):
         self.grad_enabled = True
         self.scope = ""
         self.anomaly = False
+        #: (forward tensor, role) that ops recorded now belong to the backward of (set by a
+        #: create_graph backward; see `autograd.higher_order`), else None
+        self.backward_of: tuple | None = None
+        #: anomaly or backward_of is on: `Function.apply` takes its slow path
+        self.watching = False
+
+    def refresh(self) -> None:
+        """Recompute ``watching`` after ``anomaly`` or ``backward_of`` changed."""
+        self.watching = self.anomaly or self.backward_of is not None
 
 
 STATE = _State()
@@ -99,6 +108,20 @@ def current_scope() -> str:
 
 
 @contextlib.contextmanager
+def recording_backward_of(forward: object, role: str) -> Iterator[None]:
+    """Tag the ops recorded inside the block as part of the backward of ``forward`` (a
+    Tensor): ``role`` is "vjp" (its op's backward) or "sum" (gradients added at a fan-out)."""
+    previous = STATE.backward_of
+    STATE.backward_of = (forward, role)
+    STATE.refresh()
+    try:
+        yield
+    finally:
+        STATE.backward_of = previous
+        STATE.refresh()
+
+
+@contextlib.contextmanager
 def detect_anomaly() -> Iterator[None]:
     """Raise at the first op whose forward or backward produces NaN or inf.
 
@@ -107,7 +130,9 @@ def detect_anomaly() -> Iterator[None]:
     """
     previous = STATE.anomaly
     STATE.anomaly = True
+    STATE.refresh()
     try:
         yield
     finally:
         STATE.anomaly = previous
+        STATE.refresh()

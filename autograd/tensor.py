@@ -47,6 +47,7 @@ class Tensor:
         "__weakref__",
         "_ctx",
         "_grad",
+        "_grad_tensor",
         "_hooks",
         "_requires_grad",
         "_version",
@@ -112,6 +113,36 @@ class Tensor:
     @grad.setter
     def grad(self, value: Any) -> None:
         self._grad = None if value is None else self._checked_grad(value)
+        self._grad_tensor = None
+
+    @property
+    def grad_tensor(self) -> Tensor | None:
+        """A leaf's gradient as a recorded Tensor, after ``backward(create_graph=True)``.
+
+        ``.grad`` stays an ndarray (its values); this is the same gradient with the graph of
+        its computation, to differentiate again: ``x.grad_tensor.backward()``. None after a
+        plain backward, and cleared with ``.grad``. Like PyTorch's, it closes a reference
+        cycle (the gradient's graph points back at the leaf), so such graphs are freed by
+        Python's cyclic collector; `autograd.grad` with ``create_graph=True`` has no cycle.
+        """
+        return self._grad_tensor
+
+    @property
+    def backward_of(self) -> Tensor | None:
+        """For a tensor recorded by a ``create_graph=True`` backward: the forward tensor
+        whose gradient it helps compute (None for every other tensor).
+
+        See `backward_role` for how: the backward of the op that produced that tensor
+        (``"vjp"``), or the sum of the gradients its several consumers sent it (``"sum"``).
+        """
+        tag = None if self._ctx is None else getattr(self._ctx, "backward_of", None)
+        return None if tag is None else tag[0]
+
+    @property
+    def backward_role(self) -> str:
+        """``"vjp"``, ``"sum"`` (see `backward_of`) or ``""`` for a tensor of a forward pass."""
+        tag = None if self._ctx is None else getattr(self._ctx, "backward_of", None)
+        return "" if tag is None else tag[1]
 
     def _checked_grad(self, value: Any) -> np.ndarray:
         """``value`` as a gradient of this tensor: a writable ndarray of its shape and dtype."""
@@ -200,15 +231,21 @@ class Tensor:
 
     # --- backward -------------------------------------------------------------------------
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(
+        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Backpropagate from this tensor, filling ``.grad`` of every tensor in its graph.
 
         A one-element tensor is seeded with 1; any other needs ``grad`` of its shape. Leaves
         accumulate across calls; intermediate tensors hold this backward's gradient.
+        ``create_graph=True`` records the backward pass too: ``.grad`` still holds the values
+        and each leaf's `grad_tensor` the recorded gradient, differentiable again.
+        ``retain_graph`` is accepted for PyTorch's signature: graphs are never freed by
+        backward, so any graph can be run again.
         """
         from autograd.engine import backward
 
-        backward(self, grad)
+        backward(self, grad, create_graph=create_graph)
 
     def vjp(self, upstream: Any) -> tuple[np.ndarray | None, ...]:
         """The gradient each parent receives from this node for output gradient ``upstream``.
@@ -522,6 +559,7 @@ def _fill(t: Tensor, data: np.ndarray, name: str | None) -> Tensor:
     """Set every slot of a fresh Tensor: a constant leaf in the current scope."""
     t.data = data
     t._grad = None
+    t._grad_tensor = None
     t.name = name
     t.scope = STATE.scope
     t._ctx = None

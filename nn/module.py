@@ -39,6 +39,7 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             p.grad = None
         else:
             p.grad.fill(0)
+            p.grad = p.grad  # the same zeroed array; assigning drops the recorded grad_tensor
 
 
 class Parameter(Tensor):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autograd.function import Function
-from autograd.tensor import Tensor, lift
+from autograd.tensor import Tensor, lift, wrap
 
 Sample = Iterator[tuple[tuple[np.ndarray, ...], dict]]
 
@@ -79,6 +79,10 @@ class Add(Function):
         return grad, grad
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad, grad
+
+    @staticmethod
     def sample_inputs(rng):
         return _binary_samples(rng)
 
@@ -91,6 +95,10 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         # d/da: 1, d/db: -1
+        return grad, -grad
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
         return grad, -grad
 
     @staticmethod
@@ -111,6 +119,11 @@ class Mul(Function):
         return grad * b, grad * a
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        a, b = ctx.parents
+        return grad * b, grad * a
+
+    @staticmethod
     def sample_inputs(rng):
         return _binary_samples(rng)
 
@@ -128,6 +141,12 @@ class Div(Function):
         # d/da: 1/b, d/db: -a/b²
         gb = -ga * a / b if ctx.needs_input_grad[1] else None
         return ga, gb
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        a, b = ctx.parents
+        ga = grad / b
+        return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)
 
     @staticmethod
     def sample_inputs(rng):
@@ -155,6 +174,15 @@ class Pow(Function):
         return ga, gb
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        a, b = ctx.parents
+        ga = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            gb = grad * out * where(a.data == 0, 1, a).log()
+        return ga, gb
+
+    @staticmethod
     def sample_inputs(rng):
         for sa, sb in _BINARY_SHAPES:
             yield (rng.uniform(0.5, 2.0, sa), rng.uniform(-2.0, 2.0, sb)), {}
@@ -174,9 +202,19 @@ class Maximum(Function):
         return grad * share, grad * (1 - share)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        a, b = ctx.parents
+        share = wrap(((a.data > b.data) + 0.5 * (a.data == b.data)).astype(grad.dtype))
+        return grad * share, grad * (1 - share)
+
+    @staticmethod
     def sample_inputs(rng):
         yield from _binary_samples(rng)
         yield from _tied_samples(rng)
+
+    @staticmethod
+    def second_order_samples(rng):
+        return _binary_samples(rng)
 
 
 class Minimum(Function):
@@ -193,9 +231,19 @@ class Minimum(Function):
         return grad * share, grad * (1 - share)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        a, b = ctx.parents
+        share = wrap(((a.data < b.data) + 0.5 * (a.data == b.data)).astype(grad.dtype))
+        return grad * share, grad * (1 - share)
+
+    @staticmethod
     def sample_inputs(rng):
         yield from _binary_samples(rng)
         yield from _tied_samples(rng)
+
+    @staticmethod
+    def second_order_samples(rng):
+        return _binary_samples(rng)
 
 
 class Where(Function):
@@ -210,6 +258,11 @@ class Where(Function):
         (mask,) = ctx.saved_tensors
         # d/da: 1 where cond, d/db: 1 elsewhere
         return None, np.where(mask, grad, 0), np.where(mask, 0, grad)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        (mask,) = ctx.saved_tensors
+        return None, where(mask, grad, 0), where(mask, 0, grad)
 
     @staticmethod
     def sample_inputs(rng):

@@ -8,7 +8,8 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.kernels.embedding import scatter_add_rows
-from autograd.tensor import Tensor, lift
+from autograd.ops.shape import scatter_add
+from autograd.tensor import Tensor, lift, wrap
 
 
 class Embedding(Function):
@@ -29,6 +30,11 @@ class Embedding(Function):
         return out, None
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        (indices,) = ctx.saved_tensors
+        return scatter_add(grad, indices, (ctx.num_rows, grad.shape[-1])), None
+
+    @staticmethod
     def sample_inputs(rng):
         yield (rng.standard_normal((4, 3)), np.array([0, 2, 2, 3, 0])), {}
         yield (rng.standard_normal((5, 2)), np.array([[1, 1], [4, 0]])), {}
@@ -45,6 +51,10 @@ class Dropout(Function):
     def backward(ctx, grad):
         # d/dx: the same mask and scale as forward
         return grad * ctx.multiplier
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad * wrap(ctx.multiplier)
 
     @staticmethod
     def sample_inputs(rng):

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from autograd.function import Function
+from autograd.ops.elementwise import maximum
 from autograd.ops.softmax import log_softmax
+from autograd.ops.unary import sigmoid
 from autograd.tensor import Tensor, lift, wrap
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -23,29 +25,55 @@ def _class_last(a: np.ndarray) -> np.ndarray:
     return np.moveaxis(a, 1, -1) if a.ndim >= 2 else a
 
 
+def _targets_picked(targets: np.ndarray, ignore_index: int | None) -> tuple:
+    """(valid, safe): which targets count, and the targets with ignored ones set to class 0."""
+    valid = np.ones(targets.shape, bool) if ignore_index is None else targets != ignore_index
+    return valid, np.where(valid, targets, 0)
+
+
+def _nll_scatter(grad, valid, safe, count, reduction, in_shape) -> np.ndarray:
+    """The NLL's gradient: -grad (scaled by the reduction) at each counted target, else 0."""
+    per_sample = grad / count if reduction == "mean" else grad
+    per_sample = np.broadcast_to(per_sample, valid.shape) * valid
+    g = np.zeros(_class_last(np.empty(in_shape, dtype=bool)).shape, dtype=grad.dtype)
+    np.put_along_axis(g, safe[..., None], -per_sample[..., None], axis=-1)
+    return np.moveaxis(g, -1, 1) if len(in_shape) >= 2 else g
+
+
+def _nll_gather(logp, valid, safe, count, reduction) -> np.ndarray:
+    """The NLL itself: -logp at each counted target, then the reduction."""
+    picked = np.take_along_axis(_class_last(logp), safe[..., None], axis=-1)[..., 0]
+    losses = np.where(valid, -picked, 0)
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    return total if reduction == "sum" else total / count
+
+
 class NllLoss(Function):
     @staticmethod
     def forward(ctx, logp, targets, *, reduction="mean", ignore_index=None):
-        lp = _class_last(logp)
-        valid = np.ones(targets.shape, bool) if ignore_index is None else targets != ignore_index
-        safe = np.where(valid, targets, 0)
-        picked = np.take_along_axis(lp, safe[..., None], axis=-1)[..., 0]
-        losses = np.where(valid, -picked, 0)
-        ctx.valid, ctx.safe, ctx.reduction, ctx.in_shape = valid, safe, reduction, logp.shape
-        ctx.count = lp.dtype.type(valid.sum())  # in the input's dtype: float32 stays float32
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        return total if reduction == "sum" else total / ctx.count
+        ctx.valid, ctx.safe = _targets_picked(targets, ignore_index)
+        ctx.reduction, ctx.in_shape, ctx.ignore_index = reduction, logp.shape, ignore_index
+        ctx.count = logp.dtype.type(ctx.valid.sum())  # in the input's dtype: float32 stays
+        return _nll_gather(logp, ctx.valid, ctx.safe, ctx.count, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         # d/dlogp[i, c]: -1 where c is sample i's target (scaled by the reduction), else 0
-        per_sample = grad / ctx.count if ctx.reduction == "mean" else grad
-        per_sample = np.broadcast_to(per_sample, ctx.valid.shape) * ctx.valid
-        g = np.zeros(_class_last(np.empty(ctx.in_shape, dtype=bool)).shape, dtype=grad.dtype)
-        np.put_along_axis(g, ctx.safe[..., None], -per_sample[..., None], axis=-1)
-        return (np.moveaxis(g, -1, 1) if len(ctx.in_shape) >= 2 else g), None
+        g = _nll_scatter(grad, ctx.valid, ctx.safe, ctx.count, ctx.reduction, ctx.in_shape)
+        return g, None
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        targets = ctx.parents[1].data
+        return NllLossBackward.apply(
+            grad,
+            targets=targets,
+            reduction=ctx.reduction,
+            ignore_index=ctx.ignore_index,
+            in_shape=ctx.in_shape,
+        ), None
 
     @staticmethod
     def sample_inputs(rng):
@@ -55,6 +83,42 @@ class NllLoss(Function):
         yield (rng.standard_normal((4,)), np.array(2)), {}
         yield (rng.standard_normal((2, 3, 2)), np.array([[0, 2], [1, 1]])), {}
         yield (rng.standard_normal((3, 3)), np.array([1, -100, 2])), {"ignore_index": -100}
+
+
+class NllLossBackward(Function):
+    """The NLL's backward as an op: the output gradient scattered to the targets' places.
+
+    Linear in its input, so its own backward is the NLL again (a gather at the targets):
+    the pair differentiates to any order."""
+
+    @staticmethod
+    def forward(ctx, grad, *, targets, reduction, ignore_index, in_shape):
+        ctx.valid, ctx.safe = _targets_picked(targets, ignore_index)
+        ctx.reduction, ctx.targets, ctx.ignore_index = reduction, targets, ignore_index
+        ctx.count = grad.dtype.type(ctx.valid.sum())
+        return _nll_scatter(grad, ctx.valid, ctx.safe, ctx.count, reduction, in_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dgrad: the incoming gradient read at the targets, reduced like the loss
+        return _nll_gather(grad, ctx.valid, ctx.safe, ctx.count, ctx.reduction)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        targets = wrap(ctx.targets)
+        return NllLoss.apply(grad, targets, reduction=ctx.reduction, ignore_index=ctx.ignore_index)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for (logp, targets), attrs in NllLoss.sample_inputs(rng):
+            reduction = attrs.get("reduction", "mean")
+            shape = targets.shape if reduction == "none" else ()
+            yield (rng.standard_normal(shape),), {
+                "targets": targets,
+                "reduction": reduction,
+                "ignore_index": attrs.get("ignore_index"),
+                "in_shape": logp.shape,
+            }
 
 
 class BinaryCrossEntropy(Function):
@@ -77,6 +141,16 @@ class BinaryCrossEntropy(Function):
         return gp, gt
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        p, t = ctx.parents
+        gp = grad * (p - t) / maximum(p * (1 - p), 1e-12)
+        gt = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gt = grad * (maximum((1 - p).log(), -100) - maximum(p.log(), -100))
+        return gp, gt
+
+    @staticmethod
     def sample_inputs(rng):
         for shape in [(), (3,), (2, 3)]:
             yield (rng.uniform(0.1, 0.9, shape), rng.uniform(0, 1, shape)), {}
@@ -96,6 +170,11 @@ class BinaryCrossEntropyWithLogits(Function):
         sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         # d/dx: σ(x) - t; d/dt: -x
         return grad * (sig - t), (-grad * x if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        x, t = ctx.parents
+        return grad * (sigmoid(x) - t), (-grad * x if ctx.needs_input_grad[1] else None)
 
     @staticmethod
     def sample_inputs(rng):

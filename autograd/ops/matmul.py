@@ -24,6 +24,13 @@ def _product_like(like: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return x @ y
 
 
+def _swap_last(t: Tensor) -> Tensor:
+    """``t`` with its last two axes swapped, as a recorded transpose."""
+    axes = list(range(t.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return t.transpose(axes)
+
+
 class MatMul(Function):
     name = "matmul"
 
@@ -55,6 +62,29 @@ class MatMul(Function):
             gb = _product_like(b2, np.swapaxes(a2, -1, -2), g)
             if b.ndim == 1:
                 gb = gb[..., 0]
+        return ga, gb
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        a, b = ctx.parents
+        # the same steps as backward, each a recorded op (reshapes stand in for new axes)
+        a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            at = g.ndim - 1 if b.ndim > 1 else 0
+            g = g.reshape(*g.shape[:at], 1, *g.shape[at:])
+        if b.ndim == 1:
+            g = g.reshape(*g.shape, 1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = matmul(g, _swap_last(b2))
+            if a.ndim == 1:
+                ga = ga.reshape(*ga.shape[:-2], ga.shape[-1])
+        if ctx.needs_input_grad[1]:
+            gb = matmul(_swap_last(a2), g)
+            if b.ndim == 1:
+                gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
     @staticmethod

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.function import Function
-from autograd.tensor import Tensor
+from autograd.ops.shape import broadcast_to, reshape
+from autograd.tensor import Tensor, wrap
 
 Axis = int | tuple[int, ...] | None
 
@@ -53,6 +54,11 @@ def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarr
     return grad if keepdims else np.expand_dims(grad, axes)
 
 
+def _expand_recorded(grad: Tensor, axes: tuple[int, ...], keepdims: bool) -> Tensor:
+    """`_expand` by a recorded reshape."""
+    return grad if keepdims else reshape(grad, np.expand_dims(grad.data, axes).shape)
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, *, axis=None, keepdims=False):
@@ -63,6 +69,10 @@ class Sum(Function):
     def backward(ctx, grad):
         # d/da_i: 1 for every element summed
         return np.broadcast_to(_expand(grad, ctx.axes, ctx.keepdims), ctx.in_shape)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return broadcast_to(_expand_recorded(grad, ctx.axes, ctx.keepdims), ctx.in_shape)
 
     @staticmethod
     def sample_inputs(rng):
@@ -81,6 +91,11 @@ class Mean(Function):
         # d/da_i: 1/n for each of the n elements averaged
         g = _expand(grad, ctx.axes, ctx.keepdims) / ctx.count
         return np.broadcast_to(g, ctx.in_shape)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        g = _expand_recorded(grad, ctx.axes, ctx.keepdims) / ctx.count
+        return broadcast_to(g, ctx.in_shape)
 
     @staticmethod
     def sample_inputs(rng):
@@ -105,10 +120,33 @@ class Max(Function):
         return _expand(grad, ctx.axes, ctx.keepdims) * share
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        (a,) = ctx.saved_tensors
+        mask = a == a.max(axis=ctx.axes, keepdims=True)
+        share = wrap((mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype))
+        return _expand_recorded(grad, ctx.axes, ctx.keepdims) * share
+
+    @staticmethod
     def sample_inputs(rng):
         yield from _samples(rng)
         # a tie: the gradient is split between the two maxima
         yield (np.array([1.0, 3.0, 3.0, -2.0]),), {"axis": 0, "keepdims": False}
+
+    @staticmethod
+    def second_order_samples(rng):
+        return _samples(rng)
+
+
+def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum ``g`` down to ``shape`` by recorded ops: the adjoint of broadcasting (the
+    differentiable form of `autograd.function.unbroadcast`)."""
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = reduce_sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and i < g.ndim and g.shape[i] != 1)
+    if axes:
+        g = reduce_sum(g, axis=axes, keepdims=True)
+    return g
 
 
 def reduce_sum(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:

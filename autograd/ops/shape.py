@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.function import Function
+from autograd.function import Function, unbroadcast
 from autograd.tensor import Tensor, lift
 
 Index = int | slice | None | EllipsisType | np.ndarray | list | Tensor | tuple
@@ -26,6 +26,10 @@ class Reshape(Function):
     def backward(ctx, grad):
         # d/da: the identity, in a's shape
         return grad.reshape(ctx.in_shape)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return reshape(grad, ctx.in_shape)
 
     @staticmethod
     def sample_inputs(rng):
@@ -46,6 +50,10 @@ class Transpose(Function):
     def backward(ctx, grad):
         # d/da: the inverse permutation
         return grad.transpose(np.argsort(ctx.axes))
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return transpose(grad, tuple(int(i) for i in np.argsort(ctx.axes)))
 
     @staticmethod
     def sample_inputs(rng):
@@ -81,6 +89,10 @@ class GetItem(Function):
         return out
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return scatter_add(grad, ctx.index, ctx.in_shape)
+
+    @staticmethod
     def sample_inputs(rng):
         yield (rng.standard_normal((3,)),), {"index": 1}
         yield (rng.standard_normal((4, 3)),), {"index": (slice(1, 3), slice(None, None, 2))}
@@ -103,6 +115,14 @@ class Concatenate(Function):
         return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        bounds = [0, *(int(k) for k in ctx.splits), grad.shape[ctx.axis]]
+        lead = (slice(None),) * (ctx.axis % grad.ndim)
+        return tuple(
+            GetItem.apply(grad, index=(*lead, slice(lo, hi))) for lo, hi in zip(bounds, bounds[1:])
+        )
+
+    @staticmethod
     def sample_inputs(rng):
         yield (rng.standard_normal((1,)), rng.standard_normal((3,))), {"axis": 0}
         yield (
@@ -123,9 +143,75 @@ class Stack(Function):
         return tuple(np.moveaxis(grad, ctx.axis, 0))
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        lead = (slice(None),) * (ctx.axis % grad.ndim)
+        return tuple(GetItem.apply(grad, index=(*lead, k)) for k in range(len(ctx.parents)))
+
+    @staticmethod
     def sample_inputs(rng):
         yield (rng.standard_normal(()), rng.standard_normal(())), {"axis": 0}
         yield (rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), {"axis": -1}
+
+
+class ScatterAdd(Function):
+    """The adjoint of indexing: ``out = zeros(shape); out[index] += values`` (repeated
+    positions accumulate). The backward of getitem and embedding; its own backward is
+    indexing again, so the pair differentiates to any order."""
+
+    @staticmethod
+    def forward(ctx, values, *, index, shape):
+        ctx.index = index
+        out = np.zeros(shape, dtype=values.dtype)
+        if _is_basic(index):
+            out[index] = values
+        else:
+            np.add.at(out, index, values)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dvalues: the gradient read back at the positions written
+        return grad[ctx.index]
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return GetItem.apply(grad, index=ctx.index)
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal(()),), {"index": 1, "shape": (3,)}
+        yield (rng.standard_normal((2, 2)),), {"index": (slice(1, 3), slice(None, None, 2)), "shape": (4, 3)}
+        yield (rng.standard_normal((5,)),), {"index": np.array([0, 2, 2, 3, 0]), "shape": (4,)}
+        yield (rng.standard_normal((3, 2)),), {"index": np.array([1, 1, 0]), "shape": (2, 2)}
+
+
+class BroadcastTo(Function):
+    """``a`` repeated along new or size-1 axes to ``shape`` (numpy's broadcasting rules);
+    the gradient is summed back."""
+
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, a, *, shape):
+        ctx.in_shape = a.shape
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: 1 for each copy, summed over the copies
+        return unbroadcast(grad, ctx.in_shape)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        from autograd.ops.reduce import sum_to
+
+        return sum_to(grad, ctx.in_shape)
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal(()),), {"shape": (2, 3)}
+        yield (rng.standard_normal((1,)),), {"shape": (1,)}
+        yield (rng.standard_normal((3, 1)),), {"shape": (2, 3, 4)}
 
 
 def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
@@ -140,6 +226,27 @@ def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
         if sorted(np.asarray(axes) % max(a.ndim, 1)) != list(range(a.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {a.ndim} axes")
     return Transpose.apply(a, axes=axes)
+
+
+def scatter_add(values: Tensor, index: Index, shape: Sequence[int]) -> Tensor:
+    """A zero array of ``shape`` with ``values`` added at ``index`` (repeats accumulate):
+    ``values`` has the shape of ``zeros(shape)[index]``."""
+    return ScatterAdd.apply(values, index=plain_index(index), shape=tuple(int(n) for n in shape))
+
+
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """``a`` broadcast to ``shape`` as numpy does (a read-only view); ``a`` itself if it has
+    that shape already."""
+    shape = tuple(int(n) for n in shape)
+    if a.shape == shape:
+        return a
+    try:
+        np.broadcast_shapes(a.shape, shape)
+    except ValueError as e:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {shape}") from e
+    if np.broadcast_shapes(a.shape, shape) != shape:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {shape}")
+    return BroadcastTo.apply(a, shape=shape)
 
 
 def plain_index(index: Any) -> Any:

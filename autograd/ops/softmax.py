@@ -30,6 +30,10 @@ class Softmax(Function):
         return s * (grad - (grad * s).sum(axis=ctx.axis, keepdims=True))
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+
+    @staticmethod
     def sample_inputs(rng):
         for shape, axis in _SAMPLES:
             yield (rng.standard_normal(shape),), {"axis": axis}
@@ -48,6 +52,10 @@ class LogSoftmax(Function):
         (out,) = ctx.saved_tensors
         # d/dx_j of log s_i: δ_ij - s_j, so the VJP is g - s · Σ_k g_k
         return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad - out.exp() * grad.sum(axis=ctx.axis, keepdims=True)
 
     @staticmethod
     def sample_inputs(rng):

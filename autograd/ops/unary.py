@@ -3,11 +3,13 @@ tanh, sigmoid, relu, sqrt, abs), each with its local derivative beside it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from autograd.function import Function
 from autograd.ops.elementwise import _away_from_zero
-from autograd.tensor import Tensor
+from autograd.tensor import Tensor, wrap
 
 _UNARY_SHAPES = [(), (1,), (3,), (2, 3)]
 
@@ -20,6 +22,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad):
         # d/da: -1
+        return -grad
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
         return -grad
 
     @staticmethod
@@ -42,6 +48,10 @@ class Exp(Function):
         return grad * out
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad * out
+
+    @staticmethod
     def sample_inputs(rng):
         for shape in _UNARY_SHAPES:
             yield (rng.standard_normal(shape),), {}
@@ -58,6 +68,10 @@ class Log(Function):
         (a,) = ctx.saved_tensors
         # d/da: 1/a
         return grad / a
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad / ctx.parents[0]
 
     @staticmethod
     def sample_inputs(rng):
@@ -78,6 +92,10 @@ class Sin(Function):
         return grad * np.cos(a)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad * cos(ctx.parents[0])
+
+    @staticmethod
     def sample_inputs(rng):
         for shape in _UNARY_SHAPES:
             yield (rng.uniform(-4.0, 4.0, shape),), {}
@@ -96,6 +114,10 @@ class Cos(Function):
         return grad * -np.sin(a)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad * -sin(ctx.parents[0])
+
+    @staticmethod
     def sample_inputs(rng):
         for shape in _UNARY_SHAPES:
             yield (rng.uniform(-4.0, 4.0, shape),), {}
@@ -112,6 +134,10 @@ class Tanh(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         # d/da: 1 - tanh²(a)
+        return grad * (1 - out * out)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
         return grad * (1 - out * out)
 
     @staticmethod
@@ -140,6 +166,10 @@ class Sigmoid(Function):
         return grad * out * (1 - out)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad * out * (1 - out)
+
+    @staticmethod
     def sample_inputs(rng):
         for shape in _UNARY_SHAPES:
             yield (3 * rng.standard_normal(shape),), {}
@@ -157,6 +187,10 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # d/da: 1 where a > 0, else 0 (0 at a = 0, as PyTorch)
         return grad * (out > 0)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad * wrap((out.data > 0).astype(grad.dtype))
 
     @staticmethod
     def sample_inputs(rng):
@@ -178,6 +212,10 @@ class Sqrt(Function):
         return grad / (2 * out)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad / (2 * out)
+
+    @staticmethod
     def sample_inputs(rng):
         for shape in _UNARY_SHAPES:
             yield (rng.uniform(0.3, 3.0, shape),), {}
@@ -196,6 +234,10 @@ class Abs(Function):
         return grad * np.sign(a)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return grad * wrap(np.sign(ctx.parents[0].data).astype(grad.dtype))
+
+    @staticmethod
     def sample_inputs(rng):
         for shape in _UNARY_SHAPES:
             yield (_away_from_zero(rng, shape),), {}
@@ -203,8 +245,45 @@ class Abs(Function):
         yield (np.array(0.0),), {}
         yield (np.array([[0.0, -0.5, 0.0], [0.8, 0.0, -1.1]]),), {}
 
+    @staticmethod
+    def second_order_samples(rng):
+        for shape in _UNARY_SHAPES:
+            yield (_away_from_zero(rng, shape),), {}
+
+
+class Cast(Function):
+    """The same values in another dtype; the gradient is cast back to the input's."""
+
+    @staticmethod
+    def forward(ctx, a, *, dtype):
+        ctx.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: the identity, in a's dtype
+        return grad.astype(ctx.in_dtype)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        return cast(grad, ctx.in_dtype)
+
+    @staticmethod
+    def sample_inputs(rng):
+        # float64 in and out: finite differences through float32 would only measure rounding
+        for shape in _UNARY_SHAPES:
+            yield (rng.standard_normal(shape),), {"dtype": np.float64}
+
 
 # --- public functions ---------------------------------------------------------------------
+
+
+def cast(a: Tensor, dtype: Any) -> Tensor:
+    """``a`` with its values in float ``dtype`` (``a`` itself if it has that dtype already)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"cast: only float dtypes keep a gradient, got {dtype}")
+    return a if a.dtype == dtype else Cast.apply(a, dtype=dtype)
 
 
 def neg(a: Tensor) -> Tensor:

@@ -22,7 +22,19 @@ def references(torch: Any) -> dict[str, Callable[..., Any]]:
         parts = tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in parts)
         return a[parts if isinstance(index, tuple) else parts[0]]
 
+    def scatter_add(values, index, shape):
+        out = torch.zeros(shape, dtype=values.dtype)
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(p, np.ndarray) for p in parts):
+            tensors = tuple(torch.as_tensor(p) for p in parts)
+            return out.index_put(tensors, values, accumulate=True)
+        out[index] = values
+        return out
+
     return {
+        "cast": lambda a, dtype: a.to(getattr(torch, np.dtype(dtype).name)),
+        "broadcast_to": lambda a, shape: torch.broadcast_to(a, shape),
+        "scatter_add": scatter_add,
         "add": torch.add,
         "sub": torch.sub,
         "mul": torch.mul,
