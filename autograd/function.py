@@ -380,6 +380,9 @@ def _check_forward(name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx:
     bad_inputs = [i for i, t in enumerate(inputs) if _has_nonfinite(t.data)]
     note = f" (input {bad_inputs[0]} already held NaN/inf)" if bad_inputs else ""
     scope = f" in scope {STATE.scope!r}" if STATE.scope else ""
+    tag = getattr(ctx, "backward_of", None)
+    if tag is not None:
+        scope += f" in the recorded backward of {tag[0].op or 'a leaf'!r}"
     raise RuntimeError(
         f"detect_anomaly: forward of {name!r}{scope} produced NaN or inf in its output of "
         f"shape {data.shape}{note}. Created at:\n{ctx.creation_trace()}"
