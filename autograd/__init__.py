@@ -4,6 +4,7 @@ Note: the import name ``autograd`` is shared with HIPS autograd; install tracegr
 virtual environment.
 """
 
+from autograd.derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from autograd.dtypes import get_default_dtype, set_default_dtype
 from autograd.engine import grad, topological_order
 from autograd.function import Function
@@ -33,7 +34,11 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "maximum",
     "minimum",
     "name_scope",
@@ -41,5 +46,7 @@ __all__ = [
     "set_default_dtype",
     "stack",
     "topological_order",
+    "vhp",
+    "vjp",
     "where",
 ]
