@@ -56,6 +56,10 @@ cache (conv2d 28.5 ms with 8 MB chunks, 29.9 ms with 1 MB), a second cols buffer
 turn, and a wider output grid that makes every row of cols one contiguous run of the padded
 input (faster copies, but more work for the products: 40% more for LeNet's second layer).
 
+The input and weight gradients are also entry points of their own (`conv2d_backward_input`,
+`conv2d_backward_weight`): the ops ``conv2d_input_grad`` and ``conv2d_weight_grad`` that
+make conv2d differentiable to any order run them as their forward.
+
 Kernels take C-contiguous float32 or float64 arrays and Python ints (one compiled version
 per dtype); the public functions here make sure of that.
 """
@@ -258,6 +262,23 @@ def conv2d_backward(
         _backward_weight(g, np.ascontiguousarray(x), w.shape, stride, padding) if needs[1] else None
     )
     return dx, dw
+
+
+def conv2d_backward_input(
+    grad: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...], stride: Pair, padding: Pair
+) -> np.ndarray:
+    """dL/dx (N, C, H, W) from grad = dL/dy (N, O, Ho, Wo) and the weight alone (``x_shape``
+    fixes H and W, which a stride > 1 leaves open); the forward of op conv2d_input_grad."""
+    return _backward_input(_channels_first(grad), w, tuple(x_shape), stride, padding)
+
+
+def conv2d_backward_weight(
+    grad: np.ndarray, x: np.ndarray, w_shape: tuple[int, ...], stride: Pair, padding: Pair
+) -> np.ndarray:
+    """dL/dw (O, C, kh, kw) from grad = dL/dy (N, O, Ho, Wo) and the input alone
+    (``w_shape`` gives kh, kw); the forward of op conv2d_weight_grad."""
+    g = _channels_first(grad)
+    return _backward_weight(g, np.ascontiguousarray(x), tuple(w_shape), stride, padding)
 
 
 def conv2d_backward_bias(grad: np.ndarray) -> np.ndarray:

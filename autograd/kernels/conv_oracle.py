@@ -108,6 +108,28 @@ def conv2d_backward_oracle(
     return dx, dw
 
 
+def conv2d_backward_input_oracle(
+    grad: np.ndarray,
+    w: np.ndarray,
+    x_shape: tuple[int, ...],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+) -> np.ndarray:
+    """dL/dx (N, C, H, W) from grad (N, O, Ho, Wo) and the weight, x's shape given."""
+    return _backward_input(grad, w, x_shape, stride, padding)
+
+
+def conv2d_backward_weight_oracle(
+    grad: np.ndarray,
+    x: np.ndarray,
+    w_shape: tuple[int, ...],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+) -> np.ndarray:
+    """dL/dw (O, C, kh, kw) from grad (N, O, Ho, Wo) and the input, w's shape given."""
+    return _backward_weight(grad, x, w_shape, stride, padding)
+
+
 def conv2d_backward_bias_oracle(grad: np.ndarray) -> np.ndarray:
     """dL/db (O,): every output of channel o has b[o] added once."""
     db = np.zeros(grad.shape[1])

@@ -1,9 +1,20 @@
-"""2-D convolution (NCHW), differentiable in the input, the weight and the bias.
+"""2-D convolution (NCHW), differentiable in the input, the weight and the bias, to any order.
 
 The kernels (`autograd.kernels.conv`) do the work: im2col in Numba and matrix products in
 BLAS. This module checks shapes, picks one float dtype for all operands and keeps forward and
 backward side by side. Forward saves the input and the weight (not the im2col matrix, which
 backward rebuilds), so changing either in place before backward is caught.
+
+Gradients of gradients: y = conv2d(x, w) is bilinear, and so are its two gradients, each an
+op of its own here: ``conv2d_input_grad`` (dy, w -> dx) and ``conv2d_weight_grad``
+(x, dy -> dw). With B(x, w, dy) = <dy, conv2d(x, w)> every one of the three is a partial
+derivative of B, so the backward of each is made of the other two::
+
+    dx = Ix(dy, w), upstream u:   d/ddy = conv2d(u, w)    d/dw = Iw(u, dy)
+    dw = Iw(x, dy), upstream v:   d/ddy = conv2d(x, v)    d/dx = Ix(dy, v)
+
+The recorded backward (``create_graph=True``) of any of the three uses these ops, so the
+family differentiates to any order; the bias gradient is dy summed over (N, Ho, Wo).
 """
 
 from __future__ import annotations
@@ -13,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from autograd.function import Function
-from autograd.kernels.conv import conv2d_backward, conv2d_backward_bias, conv2d_forward
+from autograd.kernels.conv import (
+    conv2d_backward,
+    conv2d_backward_bias,
+    conv2d_backward_input,
+    conv2d_backward_weight,
+    conv2d_forward,
+    out_size,
+)
 from autograd.tensor import Tensor, lift
 
 Size = int | tuple[int, int]
@@ -102,6 +120,18 @@ class Conv2d(Function):
         return gx, gw, gb
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        x, w = ctx.parents[:2]
+        stride, padding = ctx.geometry
+        needs = ctx.needs_input_grad
+        geometry = {"stride": stride, "padding": padding}
+        gx = Conv2dInputGrad.apply(grad, w, x_shape=x.shape, **geometry) if needs[0] else None
+        gw = Conv2dWeightGrad.apply(x, grad, w_shape=w.shape, **geometry) if needs[1] else None
+        if len(needs) == 2:
+            return gx, gw
+        return gx, gw, (grad.sum(axis=(0, 2, 3)) if needs[2] else None)
+
+    @staticmethod
     def sample_inputs(rng):
         # (x shape, w shape, with bias, attrs): tiny, as gradcheck perturbs every entry
         cases = [
@@ -117,6 +147,140 @@ class Conv2d(Function):
             if bias:
                 arrays += (rng.standard_normal(ws[:1]),)
             yield arrays, attrs
+
+
+def _shaped(shape: Any, what: str) -> np.ndarray:
+    """A stand-in array of ``shape`` (no memory: a broadcast scalar) for `_check_shapes`."""
+    shape = tuple(int(n) for n in shape)
+    if len(shape) != 4 or min(shape) < 0:
+        raise ValueError(f"{what} must be 4 sizes (N, C, H, W) or (O, C, kh, kw), got {shape}")
+    return np.broadcast_to(np.zeros((), np.int8), shape)
+
+
+def _gradient_geometry(op: str, x, w, dy, stride: Any, padding: Any) -> tuple[tuple, tuple]:
+    """Check x (N, C, H, W), w (O, C, kh, kw) (either may be a stand-in of its shape) and
+    dy (N, O, Ho, Wo) of a convolution's gradient; return (stride, padding) as pairs."""
+    stride = as_size_pair(stride, "stride", op, 1)
+    padding = as_size_pair(padding, "padding", op, 0)
+    _check_shapes(x, w, None, padding)
+    (n, _, h, wd), (o, _, kh, kw) = x.shape, w.shape
+    ho, wo = out_size(h, kh, stride[0], padding[0]), out_size(wd, kw, stride[1], padding[1])
+    if dy.shape != (n, o, ho, wo):
+        raise ValueError(f"dy must have the output's shape (N, O, Ho, Wo) = {(n, o, ho, wo)}")
+    return stride, padding
+
+
+class Conv2dInputGrad(Function):
+    """conv2d's input gradient as an op: dy (N, O, Ho, Wo), w (O, C, kh, kw) -> dx of shape
+    ``x_shape`` (N, C, H, W). Bilinear; its backward is conv2d and conv2d_weight_grad."""
+
+    name = "conv2d_input_grad"
+
+    @staticmethod
+    def forward(ctx, dy, w, *, x_shape, stride=1, padding=0):
+        x = _shaped(x_shape, "x_shape")
+        stride, padding = _gradient_geometry("conv2d_input_grad", x, w, dy, stride, padding)
+        ctx.dtype = float_dtype(dy, w)
+        dy = np.ascontiguousarray(dy, dtype=ctx.dtype)
+        w = np.ascontiguousarray(w, dtype=ctx.dtype)
+        ctx.save_for_backward(dy, w)
+        ctx.geometry = (stride, padding)
+        return conv2d_backward_input(dy, w, x.shape, stride, padding)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, w = ctx.saved_tensors
+        stride, padding = ctx.geometry
+        u = np.ascontiguousarray(grad, dtype=ctx.dtype)
+        needs = ctx.needs_input_grad
+        # d/ddy: the upstream convolved with w; d/dw: the weight gradient of conv2d(u, w) at dy
+        g_dy = conv2d_forward(u, w, None, stride, padding) if needs[0] else None
+        g_w = conv2d_backward_weight(dy, u, w.shape, stride, padding) if needs[1] else None
+        return g_dy, g_w
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        dy, w = ctx.parents
+        stride, padding = ctx.geometry
+        needs = ctx.needs_input_grad
+        g_dy = Conv2d.apply(grad, w, stride=stride, padding=padding) if needs[0] else None
+        g_w = None
+        if needs[1]:
+            g_w = Conv2dWeightGrad.apply(grad, dy, w_shape=w.shape, stride=stride, padding=padding)
+        return g_dy, g_w
+
+    @staticmethod
+    def sample_inputs(rng):
+        for x_shape, w_shape, attrs in _GRADIENT_CASES:
+            dy_shape = _output_shape(x_shape, w_shape, attrs)
+            arrays = (rng.standard_normal(dy_shape), rng.standard_normal(w_shape))
+            yield arrays, {"x_shape": x_shape, **attrs}
+
+
+class Conv2dWeightGrad(Function):
+    """conv2d's weight gradient as an op: x (N, C, H, W), dy (N, O, Ho, Wo) -> dw of shape
+    ``w_shape`` (O, C, kh, kw). Bilinear; its backward is conv2d and conv2d_input_grad."""
+
+    name = "conv2d_weight_grad"
+
+    @staticmethod
+    def forward(ctx, x, dy, *, w_shape, stride=1, padding=0):
+        w = _shaped(w_shape, "w_shape")
+        stride, padding = _gradient_geometry("conv2d_weight_grad", x, w, dy, stride, padding)
+        ctx.dtype = float_dtype(x, dy)
+        x = np.ascontiguousarray(x, dtype=ctx.dtype)
+        dy = np.ascontiguousarray(dy, dtype=ctx.dtype)
+        ctx.save_for_backward(x, dy)
+        ctx.geometry = (stride, padding)
+        return conv2d_backward_weight(dy, x, w.shape, stride, padding)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, dy = ctx.saved_tensors
+        stride, padding = ctx.geometry
+        v = np.ascontiguousarray(grad, dtype=ctx.dtype)
+        needs = ctx.needs_input_grad
+        # d/dx: the input gradient of conv2d(x, v) at dy; d/ddy: x convolved with the upstream
+        g_x = conv2d_backward_input(dy, v, x.shape, stride, padding) if needs[0] else None
+        g_dy = conv2d_forward(x, v, None, stride, padding) if needs[1] else None
+        return g_x, g_dy
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        x, dy = ctx.parents
+        stride, padding = ctx.geometry
+        needs = ctx.needs_input_grad
+        g_x = None
+        if needs[0]:
+            g_x = Conv2dInputGrad.apply(dy, grad, x_shape=x.shape, stride=stride, padding=padding)
+        g_dy = Conv2d.apply(x, grad, stride=stride, padding=padding) if needs[1] else None
+        return g_x, g_dy
+
+    @staticmethod
+    def sample_inputs(rng):
+        for x_shape, w_shape, attrs in _GRADIENT_CASES:
+            dy_shape = _output_shape(x_shape, w_shape, attrs)
+            arrays = (rng.standard_normal(x_shape), rng.standard_normal(dy_shape))
+            yield arrays, {"w_shape": w_shape, **attrs}
+
+
+# (x shape, w shape, attrs) of the gradient ops: size 1, stride and padding, and a stride that
+# leaves the last input row and column unread (x_shape is then more than dy and w tell)
+_GRADIENT_CASES = [
+    ((1, 1, 1, 1), (1, 1, 1, 1), {}),
+    ((1, 1, 4, 4), (1, 1, 3, 3), {}),
+    ((2, 2, 5, 4), (3, 2, 2, 3), {"stride": (2, 1), "padding": (1, 0)}),
+    ((1, 2, 6, 6), (2, 2, 3, 3), {"stride": 2}),
+    ((1, 1, 3, 3), (2, 1, 3, 3), {"stride": 2, "padding": 2}),
+]
+
+
+def _output_shape(x_shape: tuple, w_shape: tuple, attrs: dict) -> tuple[int, ...]:
+    """conv2d's output shape (N, O, Ho, Wo) for a sample's shapes and attrs."""
+    stride = as_size_pair(attrs.get("stride", 1), "stride", "conv2d", 1)
+    padding = as_size_pair(attrs.get("padding", 0), "padding", "conv2d", 0)
+    sizes = [out_size(x_shape[2 + k], w_shape[2 + k], stride[k], padding[k]) for k in (0, 1)]
+    return (x_shape[0], w_shape[0], *sizes)
 
 
 def conv2d(x: Any, w: Any, b: Any = None, stride: Size = 1, padding: Size = 0) -> Tensor:
@@ -135,3 +299,23 @@ def conv2d(x: Any, w: Any, b: Any = None, stride: Size = 1, padding: Size = 0) -
     if b is None:
         return Conv2d.apply(x, w, stride=stride, padding=padding)
     return Conv2d.apply(x, w, lift(b), stride=stride, padding=padding)
+
+
+def conv2d_input_grad(
+    dy: Any, w: Any, x_shape: tuple[int, ...], stride: Size = 1, padding: Size = 0
+) -> Tensor:
+    """The gradient of conv2d's input: dy (N, O, Ho, Wo) (dL/dy), w (O, C, kh, kw) -> dx of
+    ``x_shape`` (N, C, H, W) (as ``torch.nn.grad.conv2d_input``). Differentiable in dy and w."""
+    return Conv2dInputGrad.apply(
+        lift(dy), lift(w), x_shape=tuple(x_shape), stride=stride, padding=padding
+    )
+
+
+def conv2d_weight_grad(
+    x: Any, dy: Any, w_shape: tuple[int, ...], stride: Size = 1, padding: Size = 0
+) -> Tensor:
+    """The gradient of conv2d's weight: x (N, C, H, W), dy (N, O, Ho, Wo) (dL/dy) -> dw of
+    ``w_shape`` (O, C, kh, kw) (as ``torch.nn.grad.conv2d_weight``). Differentiable in x and dy."""
+    return Conv2dWeightGrad.apply(
+        lift(x), lift(dy), w_shape=tuple(w_shape), stride=stride, padding=padding
+    )

@@ -3,6 +3,11 @@
 Each (N, C) plane is pooled on its own: ``x (N, C, H, W) -> y (N, C, Ho, Wo)`` with
 ``Ho = (H - kh) // sh + 1`` (likewise Wo); trailing rows or columns that do not fill a window
 are dropped, as PyTorch does. The kernels are in `autograd.kernels.pool`.
+
+Both differentiate to any order (``create_graph=True``). Max pooling's backward routes each
+gradient to its window's argmax, fixed by forward: a scatter, recorded as the ``scatter_add``
+op (whose own backward is indexing). Average pooling's backward is linear in the gradient and
+is an op of its own, ``avg_pool2d_backward``, whose backward is average pooling again.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from autograd.kernels.pool import (
     max_pool2d_forward,
 )
 from autograd.ops.conv import Size, as_size_pair, float_dtype
+from autograd.ops.shape import ScatterAdd
 from autograd.tensor import Tensor, lift
 
 
-def _prepare(op: str, x: np.ndarray, kernel_size: Any, stride: Any) -> tuple[np.ndarray, tuple]:
-    """Check the input and the window; return x as a contiguous float array and
+def _window(op: str, x: np.ndarray, kernel_size: Any, stride: Any) -> tuple[tuple, tuple]:
+    """Check the input (only its shape is read) and the window; return
     ``(kernel, stride)`` as pairs."""
     kernel = as_size_pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None else as_size_pair(stride, "stride", op, 1)
@@ -31,7 +37,20 @@ def _prepare(op: str, x: np.ndarray, kernel_size: Any, stride: Any) -> tuple[np.
         raise ValueError(f"expected a 4-D x (N, C, H, W), got a {x.ndim}-D input")
     if kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
         raise ValueError(f"kernel_size {kernel} is larger than the input's (H, W) {x.shape[2:]}")
-    return np.ascontiguousarray(x, dtype=float_dtype(x)), (kernel, stride)
+    return kernel, stride
+
+
+def _prepare(op: str, x: np.ndarray, kernel_size: Any, stride: Any) -> tuple[np.ndarray, tuple]:
+    """Check the input and the window; return x as a contiguous float array and
+    ``(kernel, stride)`` as pairs."""
+    window = _window(op, x, kernel_size, stride)
+    return np.ascontiguousarray(x, dtype=float_dtype(x)), window
+
+
+def _pooled_shape(x_shape: tuple[int, ...], window: tuple) -> tuple[int, ...]:
+    """(N, C, Ho, Wo) for an (N, C, H, W) input and a ``(kernel, stride)`` pair of pairs."""
+    (kh, kw), (sh, sw) = window
+    return (*x_shape[:2], (x_shape[2] - kh) // sh + 1, (x_shape[3] - kw) // sw + 1)
 
 
 # (x shape, attrs) shared by both poolings: size 1, overlapping windows (stride < kernel),
@@ -64,6 +83,17 @@ class MaxPool2d(Function):
         return max_pool2d_backward(grad, argmax, ctx.x_shape)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        (argmax,) = ctx.saved_tensors
+        n, c, h, w = ctx.x_shape
+        pooled = argmax.shape[2] * argmax.shape[3]
+        # each plane's gradients added at the flat positions r·W + s of its window maxima
+        planes = (np.arange(n)[:, None, None], np.arange(c)[None, :, None])
+        index = (*planes, argmax.reshape(n, c, pooled))
+        flat = ScatterAdd.apply(grad.reshape(n, c, pooled), index=index, shape=(n, c, h * w))
+        return flat.reshape(ctx.x_shape)
+
+    @staticmethod
     def sample_inputs(rng):
         for shape, attrs in _SAMPLES:
             yield (rng.standard_normal(shape),), attrs
@@ -85,9 +115,50 @@ class AvgPool2d(Function):
         return avg_pool2d_backward(grad, ctx.x_shape, *ctx.window)
 
     @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        kernel, stride = ctx.window
+        return AvgPool2dBackward.apply(grad, x_shape=ctx.x_shape, kernel_size=kernel, stride=stride)
+
+    @staticmethod
     def sample_inputs(rng):
         for shape, attrs in _SAMPLES:
             yield (rng.standard_normal(shape),), attrs
+
+
+class AvgPool2dBackward(Function):
+    """avg_pool2d's backward as an op: grad (N, C, Ho, Wo) -> (N, C, H, W) of ``x_shape``,
+    each gradient spread evenly over its window. Linear, so its backward is avg_pool2d again
+    (and avg_pool2d's recorded backward is this op): the pair differentiates to any order."""
+
+    @staticmethod
+    def forward(ctx, grad, *, x_shape, kernel_size, stride=None):
+        x_shape = tuple(int(n) for n in x_shape)
+        x = np.broadcast_to(np.zeros((), np.int8), x_shape)  # the checks read only its shape
+        ctx.window = _window("avg_pool2d_backward", x, kernel_size, stride)
+        expected = _pooled_shape(x_shape, ctx.window)
+        if grad.shape != expected:
+            raise ValueError(f"grad must have the pooled shape (N, C, Ho, Wo) = {expected}")
+        ctx.dtype = float_dtype(grad)
+        g = np.ascontiguousarray(grad, dtype=ctx.dtype)
+        return avg_pool2d_backward(g, x_shape, *ctx.window)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dgrad: each window's mean of the upstream gradient (<P g, u> = <g, Pᵀ u>)
+        return avg_pool2d_forward(np.ascontiguousarray(grad, dtype=ctx.dtype), *ctx.window)
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        kernel, stride = ctx.window
+        return AvgPool2d.apply(grad, kernel_size=kernel, stride=stride)
+
+    @staticmethod
+    def sample_inputs(rng):
+        for shape, attrs in _SAMPLES:
+            kernel = as_size_pair(attrs["kernel_size"], "kernel_size", "", 1)
+            window = (kernel, as_size_pair(attrs.get("stride", kernel), "stride", "", 1))
+            pooled = _pooled_shape(shape, window)
+            yield (rng.standard_normal(pooled),), {"x_shape": shape, **attrs}
 
 
 def max_pool2d(x: Any, kernel_size: Size, stride: Size | None = None) -> Tensor:

@@ -14,6 +14,8 @@ from autograd.kernels.conv import (
     _im2col,
     conv2d_backward,
     conv2d_backward_bias,
+    conv2d_backward_input,
+    conv2d_backward_weight,
     conv2d_forward,
     out_size,
 )
@@ -104,6 +106,31 @@ def test_conv2d_backward_matches_oracle(rng, x_shape, w_shape, stride, padding, 
     assert only_dw[0] is None
     np.testing.assert_array_equal(only_dx[0], dx)
     np.testing.assert_array_equal(only_dw[1], dw)
+
+
+@pytest.mark.small
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("x_shape", "w_shape", "stride", "padding"), CASES)
+def test_conv2d_backward_input_and_weight_alone_match_oracle(
+    rng, x_shape, w_shape, stride, padding, dtype
+):
+    # the entry points of the ops conv2d_input_grad and conv2d_weight_grad: each takes only
+    # the other operand and the missing shape (x's H, W are not fixed by Ho when stride > 1)
+    x, w, _ = _arrays(rng, x_shape, w_shape, dtype)
+    y = conv2d_forward(x, w, None, stride, padding)
+    grad = rng.standard_normal(y.shape).astype(dtype)
+    tol = _tolerance(dtype)
+
+    dx = conv2d_backward_input(grad, w, x_shape, stride, padding)
+    dw = conv2d_backward_weight(grad, x, w_shape, stride, padding)
+    assert (dx.shape, dx.dtype, dw.shape, dw.dtype) == (x_shape, dtype, w_shape, dtype)
+    expected_dx = oracle.conv2d_backward_input_oracle(grad, w, x_shape, stride, padding)
+    expected_dw = oracle.conv2d_backward_weight_oracle(grad, x, w_shape, stride, padding)
+    np.testing.assert_allclose(dx, expected_dx, **tol)
+    np.testing.assert_allclose(dw, expected_dw, **tol)
+    both = conv2d_backward(grad, x, w, stride, padding, (True, True))
+    np.testing.assert_array_equal(both[0], dx)
+    np.testing.assert_array_equal(both[1], dw)
 
 
 @pytest.mark.small
