@@ -4,6 +4,8 @@ and r, z, n (GRU); input (T, B, D), state (num_layers, B, H).
 
 ``LSTM(fused=True)`` runs each layer as one fused kernel op; ``fused=False`` builds the
 same cell from primitive ops, one ``cell`` scope per step, so the graph shows every gate.
+The cells `lstm_cell` and `gru_cell` come from `autograd.ops.rnn_cells`: the compositions
+the fused ops' recorded backward (``create_graph=True``) recomputes a sequence with.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import autograd
 import autograd.functional as F
 from autograd import Tensor, name_scope
+from autograd.ops.rnn_cells import gru_cell, lstm_cell
 from nn import init
 from nn.module import Module, Parameter
 
@@ -32,41 +35,6 @@ def _zeros(batch: int, hidden: int, like: Tensor) -> Tensor:
     import numpy as np
 
     return Tensor(np.zeros((batch, hidden), dtype=like.dtype))
-
-
-def lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, w_peep=None, *, variant="standard"):
-    """One LSTM step from primitive ops: x (B, D), h, c (B, H) -> (h', c')."""
-    hidden = h.shape[1]
-    z = x @ w_ih.T + h @ w_hh.T
-    if b_ih is not None:
-        z = z + b_ih + b_hh
-    blocks = [z[:, k * hidden : (k + 1) * hidden] for k in range(z.shape[1] // hidden)]
-    if variant == "coupled":
-        zf, zg, zo = blocks
-        f = zf.sigmoid()
-        c = f * c + (1 - f) * zg.tanh()
-    else:
-        zi, zf, zg, zo = blocks
-        if variant == "peephole":
-            zi = zi + w_peep[0] * c
-            zf = zf + w_peep[1] * c
-        c = zf.sigmoid() * c + zi.sigmoid() * zg.tanh()
-    if variant == "peephole":
-        zo = zo + w_peep[2] * c
-    h = zo.sigmoid() * c.tanh()
-    return h, c
-
-
-def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
-    """One GRU step from primitive ops: x (B, D), h (B, H) -> h'."""
-    hidden = h.shape[1]
-    gi, gh = x @ w_ih.T, h @ w_hh.T
-    if b_ih is not None:
-        gi, gh = gi + b_ih, gh + b_hh
-    r = (gi[:, :hidden] + gh[:, :hidden]).sigmoid()
-    z = (gi[:, hidden : 2 * hidden] + gh[:, hidden : 2 * hidden]).sigmoid()
-    n = (gi[:, 2 * hidden :] + r * gh[:, 2 * hidden :]).tanh()
-    return (1 - z) * n + z * h
 
 
 class _Recurrent(Module):

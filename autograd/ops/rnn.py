@@ -9,6 +9,17 @@ An op has one output array, so the ``lstm`` node returns a packed (T+1, B, H) ar
 0…T-1 are the hidden outputs h_1 … h_T and row T is the final cell state c_T. The public
 `lstm` slices it with ordinary indexing, so backward receives one gradient holding dL/dh_t
 for every step and dL/dc_T.
+
+Gradients of gradients (``create_graph=True``) fall back to the unfused cell: the recorded
+backward of either op recomputes the forward from its inputs with the primitive-op sequences
+of `autograd.ops.rnn_cells` (every gate a matmul, sigmoid, tanh, mul, add or slice, the steps
+stacked into the same packed layout), in the dtype the kernel computed in, and returns the
+gradient of that recomputation (``autograd.grad(..., create_graph=True)``) for every input
+that requires grad: the same values as the kernel's backward (to rounding), now recorded, so
+differentiable again to any order. That inner gradient stops at the op's inputs (it never
+walks or runs hooks on the graph that made them) and its ops are tagged as this op's
+backward. It costs a second forward pass and a graph of some twenty ops per step; the
+default backward (``create_graph=False``) is the kernel's, untouched.
 """
 
 from __future__ import annotations
@@ -20,6 +31,9 @@ import numpy as np
 from autograd.function import Function
 from autograd.kernels.gru import gru_backward, gru_forward
 from autograd.kernels.lstm import VARIANTS, lstm_backward, lstm_forward
+from autograd.ops.rnn_cells import gru_sequence, lstm_sequence
+from autograd.ops.unary import Cast, cast
+from autograd.state import STATE
 from autograd.tensor import Tensor, lift, wrap
 
 
@@ -30,10 +44,18 @@ def _common(arrays: tuple[np.ndarray, ...]) -> list[np.ndarray]:
     return [np.ascontiguousarray(a, dtype=dtype) for a in arrays]
 
 
-def _rnn_samples(rng: np.random.Generator, gates: int, with_c: bool, with_peep: bool = False):
+#: (T, B, D, H) of the samples; the second-order check takes the first three (the last adds
+#: nothing new to the fallback's graph but time: each gradgradcheck runs the fallback twice
+#: per input entry)
+_SIZES = [(1, 1, 1, 1), (3, 2, 3, 2), (1, 2, 2, 3), (3, 1, 2, 3)]
+
+
+def _rnn_samples(
+    rng: np.random.Generator, gates: int, with_c: bool, with_peep: bool = False, sizes=_SIZES
+):
     """Tiny float64 cases, (T, B, D, H) including a size-1 one; weights scaled so the gates
     stay away from saturation (finite differences stay informative)."""
-    for steps, batch, dim, hidden in [(1, 1, 1, 1), (3, 2, 3, 2), (1, 2, 2, 3), (3, 1, 2, 3)]:
+    for steps, batch, dim, hidden in sizes:
         arrays = [rng.standard_normal((steps, batch, dim)), rng.standard_normal((batch, hidden))]
         if with_c:
             arrays.append(rng.standard_normal((batch, hidden)))
@@ -46,6 +68,52 @@ def _rnn_samples(rng: np.random.Generator, gates: int, with_c: bool, with_peep: 
         if with_peep:
             arrays.append(0.6 * rng.standard_normal((3, hidden)))
         yield tuple(arrays)
+
+
+def _unfused_backward(ctx: Function, grad: Tensor, out: Tensor, sequence, **attrs) -> tuple:
+    """The recorded backward of a fused recurrent op: ``sequence`` (`lstm_sequence` or
+    `gru_sequence`) recomputes its output from ``ctx.parents`` with primitive ops, and its
+    gradient for ``grad`` is recorded; one Tensor (or None) per parent."""
+    from autograd.engine import grad as gradient  # the engine imports the ops
+
+    dtype = out.dtype
+    # stand-ins: the parents in the dtype the kernel computed in, through a recorded op (a
+    # copy) for those that require grad, so that the gradients found stay tied to them
+    inputs = [
+        Cast.apply(p, dtype=dtype) if p._requires_grad else cast(p, dtype) for p in ctx.parents
+    ]
+    packed = sequence(*inputs, **attrs)
+    wrt = [t for p, t in zip(ctx.parents, inputs) if p._requires_grad]
+    # autograd.grad would go on past its inputs, through everything that made the parents
+    # (and run their hooks); cut off from the parents while it runs, the stand-ins end it
+    links = [t._ctx for t in wrt]
+    for t in wrt:
+        t._ctx = None
+    seed = cast(grad, dtype)
+    try:
+        found = gradient(packed, wrt, seed, create_graph=True, allow_unused=True)
+        _serve(found, seed, STATE.backward_of)
+    finally:
+        for t, link in zip(wrt, links):
+            t._ctx = link
+    grads = iter(found)
+    return tuple(next(grads) if p._requires_grad else None for p in ctx.parents)
+
+
+def _serve(found: tuple, seed: Tensor, tag: Any) -> None:
+    """Tag every op between the stand-ins (cut off: leaves) and the gradients ``found`` as
+    the outer backward's (``tag``: this op's output, "vjp"). The inner ``autograd.grad``
+    tagged its ops as the backward of the recomputed tensors, which would draw them as a
+    backward of a backward; they are this op's first-order backward."""
+    stack = [g for g in found if g is not None]
+    seen: set[int] = set()
+    while stack:
+        t = stack.pop()
+        if t is seed or t._ctx is None or id(t) in seen:
+            continue
+        seen.add(id(t))
+        t._ctx.backward_of = tag
+        stack.extend(t._ctx.parents)
 
 
 class LSTM(Function):
@@ -80,10 +148,19 @@ class LSTM(Function):
         return (*grads, dpeep) if ctx.has_peep else grads
 
     @staticmethod
-    def sample_inputs(rng):
+    def differentiable_backward(ctx, grad, out):
+        variant = next(name for name, (code, _) in VARIANTS.items() if code == ctx.code)
+        return _unfused_backward(ctx, grad, out, lstm_sequence, variant=variant)
+
+    @staticmethod
+    def sample_inputs(rng, sizes=_SIZES):
         for variant, (_, gates) in VARIANTS.items():
-            for arrays in _rnn_samples(rng, gates, True, variant == "peephole"):
+            for arrays in _rnn_samples(rng, gates, True, variant == "peephole", sizes):
                 yield arrays, {"variant": variant}
+
+    @classmethod
+    def second_order_samples(cls, rng):
+        return cls.sample_inputs(rng, _SIZES[:3])
 
 
 class GRU(Function):
@@ -106,9 +183,17 @@ class GRU(Function):
         return gru_backward(grad, x, w_ih, w_hh, hs, gates, hns, needs[0], needs[1])
 
     @staticmethod
-    def sample_inputs(rng):
-        for arrays in _rnn_samples(rng, 3, False):
+    def differentiable_backward(ctx, grad, out):
+        return _unfused_backward(ctx, grad, out, gru_sequence)
+
+    @staticmethod
+    def sample_inputs(rng, sizes=_SIZES):
+        for arrays in _rnn_samples(rng, 3, False, sizes=sizes):
             yield arrays, {}
+
+    @classmethod
+    def second_order_samples(cls, rng):
+        return cls.sample_inputs(rng, _SIZES[:3])
 
 
 # --- public functions ----------------------------------------------------------------------
