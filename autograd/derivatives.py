@@ -1,23 +1,19 @@
 """Derivatives of whole functions, as ``torch.autograd.functional``: `jacobian`, `hessian`,
 `vjp`, `jvp`, `hvp`, `vhp`.
 
-Each takes ``func`` (Tensors in; a Tensor or a tuple of Tensors out) and ``inputs`` (a Tensor
-or a tuple of Tensors) and returns Tensors in PyTorch's structure: a single Tensor where the
-inputs (outputs) were a single Tensor, a tuple where they were a tuple; `jacobian` and
-`hessian` nest outputs then inputs. ``func`` runs (with grad mode on) on copies of the inputs:
-``detach()``-ed (same memory, their own ``requires_grad=True``), so the caller's tensors keep
-their ``requires_grad``; with ``create_graph=True`` an input that requires grad goes through a
-recorded reshape instead, so gradients of the results flow back to it, as PyTorch's view.
-Results are constants, or with ``create_graph=True`` Tensors recorded in the graph and
-differentiable again.
+``func`` takes Tensors and returns a Tensor or a tuple of Tensors; ``inputs`` is a Tensor or a
+tuple of Tensors. Results are nested as PyTorch's (a Tensor where a Tensor was given, a tuple
+where a tuple was). ``func`` runs with grad mode on, on new Tensor objects: the inputs
+``detach()``-ed (same memory) with ``requires_grad=True``, so the caller's tensors are left as
+they were; with ``create_graph=True`` an input that requires grad goes through a recorded
+reshape (PyTorch's view), so gradients of the results reach it. Results are constants, or with
+``create_graph=True`` Tensors recorded in the graph, differentiable again.
 
-Everything is reverse mode (`autograd.grad`). A Jacobian-vector product (`jvp`, `hvp`,
-``strategy="forward-mode"``) uses the double-vjp trick: ``u ↦ vjp(u) = Jᵀu`` is linear in
-``u``, so ``J v = d/du [vjp(u) · v]``: two reverse passes, the first with create_graph=True.
-
-Errors: an input, ``v`` or output of ``func`` that is not a Tensor raises TypeError; a ``v`` of
-the wrong shape (or a missing one), or a ``func`` that must be scalar and is not, ValueError
-naming the function, the index and both shapes; ``strict=True`` violations RuntimeError.
+All reverse mode (`autograd.grad`): Jacobian-vector products (`jvp`, `hvp`, forward-mode
+`jacobian`) use the double-vjp trick, ``J v = d/du [vjp(u) · v]`` (``vjp`` is linear in ``u``).
+Errors: TypeError for a non-Tensor input, ``v`` or output; ValueError for a ``v`` of the wrong
+shape or count (naming the function, the index and both shapes), a non-scalar func where one
+is needed, an unknown strategy; RuntimeError for ``strict=True`` violations, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -35,26 +31,26 @@ from autograd.tensor import Tensor, wrap
 
 Tensors = tuple[Tensor, ...]
 Func = Callable[..., Any]
-STRATEGIES = ("reverse-mode", "forward-mode")
 
-# strict=True: what is independent of what, per stage (PyTorch's cases)
+# strict=True: what is independent of what, per check (PyTorch's cases)
 _STRICT = {
-    "back": "the output of func is independent of input {i}",
-    "back_trick": "the gradient of func is independent of entry {i} of grad_outputs "
-    "(double-vjp trick)",
-    "double_back": "the jacobian of func is independent of input {i}",
-    "double_back_trick": "the hessian of func is independent of entry {i} of the "
-    "grad_jacobian (double-vjp trick)",
+    "vjp": "the output of func is independent of input {i}",
+    "jvp": "the gradient is independent of entry {i} of grad_outputs (double-vjp trick)",
+    "vhp": "the jacobian of func is independent of input {i}",
+    "hvp": "the hessian is independent of entry {i} of the grad_jacobian (double-vjp trick)",
+    "graph": "result {i} does not depend on the inputs",
     "outputs": "output {i} of func does not require grad (it is not computed from the inputs)",
     "grad_inputs": "the gradient with respect to input {i} is independent of the inputs",
-    "jacobian": "the jacobian with respect to input {i} is independent of the input "
-    "(func is linear in it)",
+    "jacobian": "the jacobian w.r.t. input {i} is independent of the input (func is linear)",
+    "entry": "output {i} of func is independent of input {j}",
 }
 
 
-def _strict_error(fn: str, stage: str, i: int, suffix: str = "") -> RuntimeError:
-    what = _STRICT[stage].format(i=i)
-    return RuntimeError(f"{fn}: {what}; strict=True does not allow this{suffix}")
+def _strict_error(fn: str, check: str, i: int, j: int = 0, graph: bool = False) -> RuntimeError:
+    what = _STRICT[check].format(i=i, j=j)
+    return RuntimeError(
+        f"{fn}: {what}; strict=True does not allow this{' with create_graph=True' * graph}"
+    )
 
 
 def _as_tuple(value: Any, what: str, fn: str) -> tuple[bool, Tensors]:
@@ -63,25 +59,24 @@ def _as_tuple(value: Any, what: str, fn: str) -> tuple[bool, Tensors]:
     items = value if is_tuple else (value,)
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):
-            where = f" (entry {i} is a {type(t).__name__})" if is_tuple else ""
-            got = "" if is_tuple else f", got a {type(t).__name__}"
-            raise TypeError(f"{fn}: {what} must be a Tensor or a tuple of Tensors{where}{got}")
+            where = f"entry {i} is" if is_tuple else "got"
+            raise TypeError(
+                f"{fn}: {what} must be a Tensor or a tuple of Tensors; {where} a {type(t).__name__}"
+            )
     return is_tuple, items
 
 
-def _prepare(tensors: Tensors, create_graph: bool, need_graph: bool) -> Tensors:
-    """New Tensor objects for ``tensors``: with ``create_graph`` a tensor that requires grad
-    goes through a recorded reshape (gradients reach it); any other is detached and requires
-    grad if ``need_graph``. Call with grad mode on."""
+def _prepare(tensors: Tensors, graph: bool, need_graph: bool) -> Tensors:
+    """New Tensor objects for ``tensors``: with ``create_graph`` one that requires grad goes
+    through a recorded reshape (gradients reach it); any other is detached, and requires grad
+    if ``need_graph``."""
     out = []
-    for t in tensors:
-        if create_graph and t.requires_grad:
-            out.append(reshape(t, t.shape))
-        else:
-            d = t.detach()
-            if need_graph:
-                d.requires_grad = True
-            out.append(d)
+    with enable_grad():
+        for t in tensors:
+            if graph and t.requires_grad:
+                out.append(reshape(t, t.shape))
+            else:
+                out.append(t.detach().requires_grad_(True) if need_graph else t.detach())
     return tuple(out)
 
 
@@ -94,31 +89,17 @@ def _call(func: Func, inputs: Tensors, fn: str, strict: bool) -> tuple[bool, Ten
     return is_tuple, outputs
 
 
-def _require_grad(tensors: Sequence[Tensor | None], stage: str, strict: bool, fn: str) -> None:
-    if strict:
-        for i, t in enumerate(tensors):
-            if t is None:
-                raise _strict_error(fn, "back", i)
-            if not t.requires_grad:
-                raise _strict_error(fn, stage, i)
+def _require_grad(tensors: Sequence[Tensor | None], check: str, strict: bool, fn: str) -> None:
+    for i, t in enumerate(tensors if strict else ()):
+        if t is None:
+            raise _strict_error(fn, "vjp", i)
+        if not t.requires_grad:
+            raise _strict_error(fn, check, i)
 
 
-def _check_v(v: Tensors, refs: Tensors, is_tuple: bool, fn: str, what: str) -> None:
-    """``v`` must hold one tensor per ``what`` (output or input), each of its shape."""
-    if len(v) != len(refs):
-        raise ValueError(
-            f"{fn}: v has {len(v)} tensor(s) but func has {len(refs)} {what}(s); "
-            f"pass {'a tuple of ' + str(len(refs)) if is_tuple else 'a single Tensor'}"
-        )
-    for i, (a, r) in enumerate(zip(v, refs)):
-        if a.shape != r.shape:
-            raise ValueError(
-                f"{fn}: v for {what} {i} has shape {a.shape}, but {what} {i} has shape {r.shape}"
-            )
-
-
-def _v_tuple(v: Any, refs: Tensors, is_tuple: bool, create_graph: bool, fn: str, what: str):
-    """``v`` checked and prepared (None only where ``refs`` is one one-element tensor)."""
+def _v_tuple(v: Any, refs: Tensors, is_tuple: bool, graph: bool, fn: str, what: str):
+    """``v`` as a tuple of one tensor per ``what`` (output or input) of its shape, prepared;
+    None (seeds of 1) only where ``refs`` is a single one-element tensor."""
     if v is None:
         if len(refs) != 1 or refs[0].size != 1:
             shapes = ", ".join(str(r.shape) for r in refs)
@@ -128,187 +109,159 @@ def _v_tuple(v: Any, refs: Tensors, is_tuple: bool, create_graph: bool, fn: str,
             )
         return None
     _, v = _as_tuple(v, "v", fn)
-    with enable_grad():
-        v = _prepare(v, create_graph, need_graph=False)
-    _check_v(v, refs, is_tuple, fn, what)
-    return v
+    if len(v) != len(refs):
+        given = f"a tuple of {len(refs)}" if is_tuple else "a single Tensor"
+        raise ValueError(f"{fn}: v has {len(v)} tensors for {len(refs)} {what}s; pass {given}")
+    for i, (a, r) in enumerate(zip(v, refs)):
+        if a.shape != r.shape:
+            raise ValueError(
+                f"{fn}: v for {what} {i} has shape {a.shape}, but {what} {i} has shape {r.shape}"
+            )
+    return _prepare(v, graph, need_graph=False)
 
 
-def _scalar_output(outputs: Tensors, is_tuple: bool, fn: str) -> None:
-    if is_tuple or outputs[0].size != 1:
-        got = f"a tuple of {len(outputs)}" if is_tuple else f"shape {outputs[0].shape}"
-        raise ValueError(f"{fn}: func must return a single one-element Tensor, got {got}")
+def _start(
+    fn: str, func: Func, inputs: Any, v: Any, graph: bool, strict: bool, scalar: bool = False
+) -> tuple:
+    """The start of `vjp`, `jvp`, `hvp`, `vhp`: ``((is_out_tuple, is_in_tuple), inputs, v,
+    outputs, gradient)`` (prepared; v per output for vjp, else per input; the gradient with
+    ``scalar``)."""
+    is_in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    inputs = _prepare(inputs, graph, need_graph=True)
+    if fn != "vjp":
+        v = _v_tuple(v, inputs, is_in_tuple, graph, fn, "input")
+    is_out_tuple, outputs = _call(func, inputs, fn, strict)
+    if fn == "vjp":
+        v = _v_tuple(v, outputs, is_out_tuple, graph, fn, "output")
+    jac = None
+    if scalar:  # hvp, vhp: a scalar func and its recorded gradient
+        if is_out_tuple or outputs[0].size != 1:
+            got = f"a tuple of {len(outputs)}" if is_out_tuple else f"shape {outputs[0].shape}"
+            raise ValueError(f"{fn}: func must return a single one-element Tensor, got {got}")
+        jac = _grad(outputs, inputs, None, graph=True)
+        _require_grad(jac, "jacobian", strict, fn)
+    return (is_out_tuple, is_in_tuple), inputs, v, outputs, jac
 
 
 def _zeros_leaf(t: Tensor) -> Tensor:
     """A zero tensor of ``t``'s shape (and float dtype) that requires grad: the ``u`` of the
-    double-vjp trick (its value never matters, the vjp is linear in it)."""
+    double-vjp trick (its value never matters: the vjp is linear in it)."""
     dtype = t.dtype if t.dtype.kind == "f" else np.float64
-    return Tensor(np.zeros(t.shape, dtype), requires_grad=True)
+    return wrap(np.zeros(t.shape, dtype)).requires_grad_(True)
 
 
-def _grad(outputs: Sequence[Tensor | None], inputs: Tensors, grad_outputs: Any, create_graph: bool):
-    """`autograd.grad` over the outputs that require grad (None where an input is unused):
-    Tensors, recorded with ``create_graph``, else constants."""
+def _grad(
+    outputs: Sequence[Tensor | None], inputs: Tensors, grad_outputs: Any, graph: bool
+) -> tuple:
+    """`autograd.grad` of the outputs that require grad (None per input they do not use):
+    recorded Tensors with ``create_graph``, else constants."""
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     outs, seeds = [], []
     for o, g in zip(outputs, grad_outputs):
         if o is not None and o.requires_grad:
-            if create_graph and isinstance(g, Tensor) and g.dtype != o.dtype:
+            if graph and isinstance(g, Tensor) and g.dtype != o.dtype:
                 with enable_grad():
-                    g = cast(g, o.dtype)  # keeps g's graph: the engine would copy its values
+                    g = cast(g, o.dtype)  # the engine would keep only the values of g
             outs.append(o)
             seeds.append(g)
     if not outs:
         return (None,) * len(inputs)
-    res = autograd_grad(outs, inputs, seeds, create_graph=create_graph, allow_unused=True)
-    return tuple(r if r is None or create_graph else wrap(r) for r in res)
+    res = autograd_grad(outs, inputs, seeds, create_graph=graph, allow_unused=True)
+    return tuple(r if r is None or graph else wrap(r) for r in res)
 
 
-def _filled(
-    grads: Sequence[Any], refs: Tensors, strict: bool, create_graph: bool, fn: str, stage: str
-) -> Tensors:
-    """``grads`` with None replaced by zeros of the ref's shape (strict: an error instead)."""
+def _result(
+    fn: str, outs: Tensors, grads: Any, refs: Tensors, tuples: Any, strict: bool, graph: bool
+) -> tuple[Any, Any]:
+    """``(func_output, product)`` in the caller's structure ``tuples`` (outputs, product); a
+    None in ``grads`` becomes zeros of its ref's shape (strict: an error instead)."""
     res = []
     for i, (g, r) in enumerate(zip(grads, refs)):
-        if g is None:
-            if strict:
-                raise _strict_error(fn, stage, i)
-            g = wrap(np.zeros(r.shape, r.dtype))
-        elif strict and create_graph and not g.requires_grad:
-            what = "hessian" if "double" in stage else "jacobian"
-            raise RuntimeError(
-                f"{fn}: the {what} of func is independent of input {i}; strict=True does not "
-                "allow this with create_graph=True"
-            )
-        res.append(g)
-    return tuple(res)
-
-
-def _finish(tensors: Any, create_graph: bool) -> Any:
-    """Nested tuples of Tensors, detached unless ``create_graph``."""
-    if isinstance(tensors, Tensor):
-        return tensors if create_graph else tensors.detach()
-    return tuple(_finish(t, create_graph) for t in tensors)
+        if strict and (g is None or (graph and not g.requires_grad)):
+            raise _strict_error(fn, fn if g is None else "graph", i, graph=g is not None)
+        res.append(wrap(np.zeros(r.shape, r.dtype)) if g is None else g)
+    outs = outs if graph else tuple(o.detach() for o in outs)  # res holds constants already
+    return _unpack(outs, tuples[0]), _unpack(tuple(res), tuples[1])
 
 
 def _unpack(res: Any, to_unpack: bool | tuple[bool, bool]) -> Any:
     """Undo `_as_tuple`: drop the tuple levels the caller did not give as tuples."""
     if isinstance(to_unpack, tuple):
         outer, inner = to_unpack
-        if not inner:
-            res = tuple(r[0] for r in res)
+        res = res if inner else tuple(r[0] for r in res)
         return res if outer else res[0]
     return res if to_unpack else res[0]
 
 
-def _stacked(
-    parts: list, part_shape: tuple, dtype: Any, shape: tuple, last: bool, create_graph: bool
-) -> Tensor:
-    """``parts`` (Tensors of ``part_shape``, None for zeros) stacked along a new first axis
-    (rows of a Jacobian) or, with ``last``, a new last axis (columns), reshaped to ``shape``."""
-    axis = len(part_shape) if last else 0
+def _stacked(parts: list, like: Tensor, shape: tuple, last: bool) -> Tensor:
+    """``parts`` (Tensors of ``like``'s shape, None for zeros) stacked on a new first axis (the
+    rows of a Jacobian block) or, with ``last``, a new last axis (columns), in ``shape``."""
     if len(parts) == 1 and parts[0] is not None:
-        p = parts[0]
-        return p if p.shape == shape else reshape(p, shape)
-    if not create_graph or all(p is None for p in parts):
-        if not parts:
-            return wrap(np.zeros(shape, dtype))
-        arrays = [np.zeros(part_shape, dtype) if p is None else p.data for p in parts]
-        return wrap(np.stack(arrays, axis=axis).reshape(shape))
-    zero = wrap(np.zeros(part_shape, dtype))
-    with enable_grad():
-        return reshape(stack([zero if p is None else p for p in parts], axis=axis), shape)
+        return parts[0] if parts[0].shape == shape else reshape(parts[0], shape)
+    axis = like.ndim if last else 0
+    if all(p is None or not p.requires_grad for p in parts):
+        arrays = [np.zeros(like.shape, like.dtype) if p is None else p.data for p in parts]
+        empty = np.zeros(shape, like.dtype)
+        return wrap(np.stack(arrays, axis).reshape(shape) if arrays else empty)
+    zero = wrap(np.zeros(like.shape, like.dtype))
+    return reshape(stack([zero if p is None else p for p in parts], axis=axis), shape)
 
 
-def _one_hot(shape: tuple, dtype: Any, k: int) -> Tensor:
-    e = np.zeros(shape, dtype)
+def _one_hot(like: Tensor, k: int) -> Tensor:
+    e = np.zeros(like.shape, like.dtype)
     e.reshape(-1)[k] = 1
     return wrap(e)
 
 
-def _check_strategy(strategy: str, fn: str) -> None:
-    if strategy not in STRATEGIES:
-        raise ValueError(
-            f"{fn}: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}"
-        )
-
-
-def _jacobian_reverse(
-    outputs: Tensors, inputs: Tensors, create_graph: bool, strict: bool, fn: str
-) -> tuple[Tensors, ...]:
-    """One reverse pass per output element, seeded with a one-hot vector: rows of J."""
-    jac = []
+def _rows(outputs: Tensors, inputs: Tensors, graph: bool) -> list:
+    """``parts[i][j]``: the rows of Jacobian block (i, j), one reverse pass per element of
+    output i, seeded with a one-hot vector."""
+    parts: list = [[[] for _ in inputs] for _ in outputs]
     for i, out in enumerate(outputs):
-        rows: list[list] = [[] for _ in inputs]
-        for k in range(out.size if out.requires_grad else 0):
-            seed = _one_hot(out.shape, out.dtype, k)
-            for j, g in enumerate(_grad((out,), inputs, (seed,), create_graph)):
-                rows[j].append(_checked_entry(g, i, j, strict, create_graph, fn))
-        if not out.requires_grad:
-            rows = [[None] * out.size for _ in inputs]
-        jac.append(
-            tuple(
-                _stacked(r, x.shape, x.dtype, out.shape + x.shape, False, create_graph)
-                for r, x in zip(rows, inputs)
-            )
-        )
-    return tuple(jac)
+        for k in range(out.size):
+            row = _grad((out,), inputs, (_one_hot(out, k),), graph) if out.requires_grad else ()
+            for j in range(len(inputs)):
+                parts[i][j].append(row[j] if row else None)
+    return parts
 
 
-def _jacobian_forward(
-    outputs: Tensors, inputs: Tensors, create_graph: bool, strict: bool, fn: str
-) -> tuple[Tensors, ...]:
-    """Columns of J by the double-vjp trick: ``g(u) = Jᵀu`` once (recorded), then one
-    reverse pass of ``g`` per input element, seeded with a one-hot vector: ``J e_k``."""
+def _columns(outputs: Tensors, inputs: Tensors, graph: bool) -> list:
+    """``parts[i][j]``: the columns of Jacobian block (i, j) by the double-vjp trick: ``g(u) =
+    Jᵀu`` recorded once, then one reverse pass of ``g`` per input element, seeded with a
+    one-hot ``e``: ``J e``."""
     u = tuple(_zeros_leaf(o) for o in outputs)
-    g = _grad(outputs, inputs, u, create_graph=True)
-    cols: list[list[list]] = [[[] for _ in inputs] for _ in outputs]
+    g = _grad(outputs, inputs, u, graph=True)
+    parts: list = [[[] for _ in inputs] for _ in outputs]
     for j, x in enumerate(inputs):
         for k in range(x.size):
-            jv = (
-                (None,) * len(u)
-                if g[j] is None
-                else _grad((g[j],), u, (_one_hot(x.shape, x.dtype, k),), create_graph)
-            )
-            for i, c in enumerate(jv):
-                cols[i][j].append(_checked_entry(c, i, j, strict, create_graph, fn))
-    return tuple(
-        tuple(
-            _stacked(cols[i][j], out.shape, out.dtype, out.shape + x.shape, True, create_graph)
-            for j, x in enumerate(inputs)
+            col = (None,) * len(u) if g[j] is None else _grad((g[j],), u, (_one_hot(x, k),), graph)
+            for i, c in enumerate(col):
+                parts[i][j].append(c)
+    return parts
+
+
+def _jacobian(fn: str, func: Func, inputs: Any, graph: bool, strict: bool, strategy: str) -> Any:
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(
+            f"{fn}: strategy must be 'reverse-mode' or 'forward-mode', not {strategy!r}"
         )
-        for i, out in enumerate(outputs)
-    )
-
-
-def _checked_entry(
-    g: Tensor | None, i: int, j: int, strict: bool, create_graph: bool, fn: str
-) -> Tensor | None:
-    if strict and g is None:
-        raise RuntimeError(
-            f"{fn}: output {i} of func is independent of input {j}; strict=True does not allow this"
-        )
-    if strict and create_graph and not g.requires_grad:
-        raise RuntimeError(
-            f"{fn}: the jacobian of output {i} is independent of input {j}; strict=True "
-            "does not allow this with create_graph=True"
-        )
-    return g
-
-
-def _jacobian(
-    fn: str, func: Func, inputs: Any, create_graph: bool, strict: bool, strategy: str
-) -> Any:
-    _check_strategy(strategy, fn)
     is_in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
-    with enable_grad():
-        inputs = _prepare(inputs, create_graph, need_graph=True)
+    inputs = _prepare(inputs, graph, need_graph=True)
     is_out_tuple, outputs = _call(func, inputs, fn, strict)
-    compute = _jacobian_forward if strategy == "forward-mode" else _jacobian_reverse
-    jac = compute(outputs, inputs, create_graph, strict, fn)
-    return _unpack(_finish(jac, create_graph), (is_out_tuple, is_in_tuple))
+    forward = strategy == "forward-mode"
+    jac = []
+    with enable_grad():
+        parts = (_columns if forward else _rows)(outputs, inputs, graph)
+        for i, out in enumerate(outputs):
+            for j in range(len(inputs)):
+                for p in parts[i][j] if strict else ():
+                    if p is None or (graph and not p.requires_grad):
+                        raise _strict_error(fn, "entry", i, j, graph=p is not None)
+            # each row has an input's shape and dtype, each column an output's
+            shapes = [(out if forward else x, out.shape + x.shape) for x in inputs]
+            jac.append(tuple(_stacked(parts[i][j], *sj, forward) for j, sj in enumerate(shapes)))
+    return _unpack(tuple(jac), (is_out_tuple, is_in_tuple))  # constants unless graph
 
 
 # --- public functions ----------------------------------------------------------------------
@@ -322,17 +275,17 @@ def jacobian(
     vectorize: bool = False,
     strategy: str = "reverse-mode",
 ) -> Any:
-    """The Jacobian of ``func`` at ``inputs``: entry ``[i][j]`` has shape
+    """The Jacobian of ``func`` at ``inputs``: block ``[i][j]`` has shape
     ``outputs[i].shape + inputs[j].shape`` (d output i / d input j).
 
-    Nesting as PyTorch: a single Tensor for one input and one output; a tuple over inputs for
-    one output; a tuple over outputs for one input; else a tuple (outputs) of tuples (inputs).
-    ``strategy="reverse-mode"``: one reverse pass per output element (rows).
-    ``strategy="forward-mode"`` is supported (PyTorch's needs functorch-style forward AD)
-    through the double-vjp trick: one recorded pass for ``u ↦ Jᵀu``, then one reverse pass per
-    input element (columns); it works with ``create_graph`` and ``strict`` too. Prefer it when
-    the inputs have fewer elements than the outputs. ``vectorize`` is accepted for PyTorch's
-    signature and computed the same way (one pass per row or column, no batching).
+    Nested as PyTorch's: one Tensor for one input and one output; a tuple over the inputs for
+    one output; over the outputs for one input; else a tuple (outputs) of tuples (inputs).
+    ``strategy="reverse-mode"``: one reverse pass per output element (the rows).
+    ``strategy="forward-mode"`` is supported through the double-vjp trick: one recorded pass
+    for ``u ↦ Jᵀu``, then one reverse pass per input element (the columns), also with
+    ``create_graph`` and ``strict`` (which PyTorch's forward mode refuses); prefer it when
+    the inputs have fewer elements than the outputs. ``vectorize=True`` is accepted for
+    PyTorch's signature and computed the same way (one pass per row or column, no batching).
     ``strict=True`` raises RuntimeError when an output is independent of an input.
     """
     return _jacobian("jacobian", func, inputs, create_graph, strict, strategy)
@@ -346,23 +299,24 @@ def hessian(
     vectorize: bool = False,
     outer_jacobian_strategy: str = "reverse-mode",
 ) -> Any:
-    """The Hessian of the scalar ``func`` (one-element output) at ``inputs``: entry ``[i][j]``
-    has shape ``inputs[i].shape + inputs[j].shape`` (d² f / d input i d input j).
+    """The Hessian of the scalar ``func`` (one-element output) at ``inputs``: block ``[i][j]``
+    has shape ``inputs[i].shape + inputs[j].shape`` (d² func / d input i d input j).
 
-    A single Tensor for a single input, else a tuple of tuples (inputs × inputs). Computed as
-    PyTorch does: the `jacobian` of the recorded gradient (one recorded reverse pass), with
+    One Tensor for a single input, else a tuple of tuples (inputs × inputs). As PyTorch: the
+    `jacobian` of the recorded gradient (one ``create_graph=True`` reverse pass), by
     ``outer_jacobian_strategy`` ("reverse-mode": one reverse pass of the gradient per input
     element; "forward-mode": the double-vjp trick, see `jacobian`). ``vectorize`` is accepted
     and computed the same way. ``strict=True`` raises RuntimeError when func is independent of
     an input or linear in it.
     """
     fn = "hessian"
-    _check_strategy(outer_jacobian_strategy, fn)
     is_in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
 
     def scalar_func(*xs: Tensor) -> Tensor:
         is_tuple, outs = _call(func, xs, fn, strict)
-        _scalar_output(outs, is_tuple, fn)
+        if is_tuple or outs[0].size != 1:
+            got = f"a tuple of {len(outs)}" if is_tuple else f"shape {outs[0].shape}"
+            raise ValueError(f"{fn}: func must return a single one-element Tensor, got {got}")
         return reshape(outs[0], ())
 
     def jac_func(*xs: Tensor) -> Tensors:
@@ -379,22 +333,14 @@ def vjp(
 ) -> tuple[Any, Any]:
     """``(func(inputs), vᵀJ)``: the vector-Jacobian product, one reverse pass.
 
-    ``v`` has one tensor per output, of its shape (omit it for a single one-element output:
-    1). The product has one tensor per input, of its shape; each part a Tensor or a tuple as
-    the outputs / inputs were given. ``strict=True`` raises RuntimeError when the outputs are
-    independent of an input (else its product is zeros).
+    ``v``: one tensor per output, of its shape (may be omitted for a single one-element
+    output: 1). The product: one tensor per input, of its shape. Each half is a Tensor or a
+    tuple as the outputs / inputs were. ``strict=True`` raises RuntimeError when the outputs
+    are independent of an input (else its product is zeros).
     """
-    fn = "vjp"
-    is_in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
-    with enable_grad():
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-    is_out_tuple, outputs = _call(func, inputs, fn, strict)
-    v = _v_tuple(v, outputs, is_out_tuple, create_graph, fn, "output")
-    res = _filled(_grad(outputs, inputs, v, create_graph), inputs, strict, create_graph, fn, "back")
-    return (
-        _unpack(_finish(outputs, create_graph), is_out_tuple),
-        _unpack(_finish(res, create_graph), is_in_tuple),
-    )
+    tuples, inputs, v, outputs, _ = _start("vjp", func, inputs, v, create_graph, strict)
+    res = _grad(outputs, inputs, v, create_graph)
+    return _result("vjp", outputs, res, inputs, tuples, strict, create_graph)
 
 
 def jvp(
@@ -402,44 +348,20 @@ def jvp(
 ) -> tuple[Any, Any]:
     """``(func(inputs), J v)``: the Jacobian-vector product (forward mode in effect).
 
-    ``v`` has one tensor per input, of its shape (omit it for a single one-element input: 1).
-    The product has one tensor per output, of its shape. Computed, as PyTorch's, by the
+    ``v``: one tensor per input, of its shape (may be omitted for a single one-element input:
+    1). The product: one tensor per output, of its shape. Computed, as PyTorch's, by the
     double-vjp trick: ``u ↦ vjp(u) = Jᵀu`` is linear in ``u``, so ``J v = d/du [vjp(u) · v]``
     (at any ``u``; zeros here): two reverse passes, the first with ``create_graph=True``.
     ``strict=True`` raises RuntimeError when an output does not depend on the inputs.
     """
     fn = "jvp"
-    is_in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
-    with enable_grad():
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-    v = _v_tuple(v, inputs, is_in_tuple, create_graph, fn, "input")
-    is_out_tuple, outputs = _call(func, inputs, fn, strict)
+    tuples, inputs, v, outputs, _ = _start(fn, func, inputs, v, create_graph, strict)
     u = tuple(_zeros_leaf(o) for o in outputs)
-    grad_inputs = _grad(outputs, inputs, u, create_graph=True)
+    grad_inputs = _grad(outputs, inputs, u, graph=True)
     _require_grad(grad_inputs, "grad_inputs", strict, fn)
-    res = _filled(
-        _grad(grad_inputs, u, v, create_graph), outputs, strict, create_graph, fn, "back_trick"
-    )
-    return (
-        _unpack(_finish(outputs, create_graph), is_out_tuple),
-        _unpack(_finish(res, create_graph), is_out_tuple),
-    )
-
-
-def _scalar_and_gradient(
-    fn: str, func: Func, inputs: Any, v: Any, create_graph: bool, strict: bool
-) -> tuple:
-    """The shared start of `hvp` and `vhp`: prepared inputs and v, the output, and its
-    recorded gradient (one tensor or None per input)."""
-    is_in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
-    with enable_grad():
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-    v = _v_tuple(v, inputs, is_in_tuple, create_graph, fn, "input")
-    is_out_tuple, outputs = _call(func, inputs, fn, strict)
-    _scalar_output(outputs, is_out_tuple, fn)
-    jac = _grad(outputs, inputs, None, create_graph=True)
-    _require_grad(jac, "jacobian", strict, fn)
-    return is_in_tuple, inputs, v, is_out_tuple, outputs, jac
+    res = _grad(grad_inputs, u, v, create_graph)
+    tuples = (tuples[0], tuples[0])
+    return _result(fn, outputs, res, outputs, tuples, strict, create_graph)
 
 
 def vhp(
@@ -447,22 +369,15 @@ def vhp(
 ) -> tuple[Any, Any]:
     """``(func(inputs), vᵀH)``: the vector-Hessian product of the scalar ``func``.
 
-    ``func`` returns one one-element Tensor; ``v`` has one tensor per input, of its shape
-    (omit it for a single one-element input). The product has one tensor per input, of its
-    shape. Two reverse passes: the recorded gradient, then the vjp of the gradient with ``v``.
-    ``strict=True`` raises RuntimeError when func is independent of an input or linear in it.
+    ``func`` returns one one-element Tensor; ``v``: one tensor per input, of its shape (may be
+    omitted for a single one-element input). The product: one tensor per input, of its shape.
+    Two reverse passes: the recorded gradient, then its vjp with ``v``. ``strict=True`` raises
+    RuntimeError when func is independent of an input or linear in it.
     """
     fn = "vhp"
-    is_in_tuple, inputs, v, is_out_tuple, outputs, jac = _scalar_and_gradient(
-        fn, func, inputs, v, create_graph, strict
-    )
-    res = _filled(
-        _grad(jac, inputs, v, create_graph), inputs, strict, create_graph, fn, "double_back"
-    )
-    return (
-        _unpack(_finish(outputs, create_graph), is_out_tuple),
-        _unpack(_finish(res, create_graph), is_in_tuple),
-    )
+    tuples, inputs, v, outputs, jac = _start(fn, func, inputs, v, create_graph, strict, True)
+    res = _grad(jac, inputs, v, create_graph)
+    return _result(fn, outputs, res, inputs, tuples, strict, create_graph)
 
 
 def hvp(
@@ -473,23 +388,11 @@ def hvp(
     Shapes as `vhp`. Computed as PyTorch's: the recorded gradient ``g``, then ``u ↦ (∂g/∂x)ᵀu``
     recorded (the double-vjp trick, ``u`` zeros), then its vjp with ``v``, which is ``H v``:
     three reverse passes. For a twice continuously differentiable func ``H`` is symmetric and
-    `vhp` gives the same values with two.
+    `vhp` gives the same values with two passes.
     """
     fn = "hvp"
-    is_in_tuple, inputs, v, is_out_tuple, outputs, jac = _scalar_and_gradient(
-        fn, func, inputs, v, create_graph, strict
-    )
+    tuples, inputs, v, outputs, jac = _start(fn, func, inputs, v, create_graph, strict, True)
     u = tuple(_zeros_leaf(x) for x in inputs)
-    double_back = _grad(jac, inputs, u, create_graph=True)
-    res = _filled(
-        _grad(double_back, u, v, create_graph),
-        inputs,
-        strict,
-        create_graph,
-        fn,
-        "double_back_trick",
-    )
-    return (
-        _unpack(_finish(outputs, create_graph), is_out_tuple),
-        _unpack(_finish(res, create_graph), is_in_tuple),
-    )
+    double_back = _grad(jac, inputs, u, graph=True)
+    res = _grad(double_back, u, v, create_graph)
+    return _result(fn, outputs, res, inputs, tuples, strict, create_graph)
