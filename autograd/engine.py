@@ -124,10 +124,28 @@ def check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
             )
 
 
-def count_consumers(roots: Sequence[Tensor], reset_grads: bool) -> dict[Tensor, int]:
+def needed_for(roots: Sequence[Tensor], targets: dict[Tensor, Any]) -> set[Tensor]:
+    """The tensors on some path from a root down to a target, the targets included: all
+    that `grad` must visit. What lies beyond (the graph that produced the targets, branches
+    that lead to none) is never backpropagated through, and its hooks do not run."""
+    needed: set[Tensor] = set()
+    for root in dict.fromkeys(roots):
+        for node in topological_order(root, only_requires_grad=True):  # parents first
+            if node in needed:
+                continue
+            ctx = node._ctx
+            if node in targets or (ctx is not None and any(p in needed for p in ctx.parents)):
+                needed.add(node)
+    return needed
+
+
+def count_consumers(
+    roots: Sequence[Tensor], reset_grads: bool, needed: set[Tensor] | None = None
+) -> dict[Tensor, int]:
     """For each tensor a backward from ``roots`` reaches, how many recorded consumers will
     send it a gradient (the first pass of Kahn's algorithm). ``reset_grads`` clears the
-    ``.grad`` of every intermediate tensor on the way (it will hold this backward's)."""
+    ``.grad`` of every intermediate tensor on the way (it will hold this backward's);
+    ``needed`` (see `needed_for`) keeps the sweep to those tensors."""
     waiting: dict[Tensor, int] = {}
     stack = list(dict.fromkeys(roots))
     # a root inside another root's graph is expanded once, from the stack's start
@@ -140,7 +158,7 @@ def count_consumers(roots: Sequence[Tensor], reset_grads: bool) -> dict[Tensor, 
         if reset_grads:
             node._grad = None
         for p in ctx.parents:
-            if p._requires_grad:
+            if p._requires_grad and (needed is None or p in needed):
                 n = waiting.get(p)
                 if n is None:
                     waiting[p] = 1
@@ -151,14 +169,27 @@ def count_consumers(roots: Sequence[Tensor], reset_grads: bool) -> dict[Tensor, 
     return waiting
 
 
-def first_ready(roots: Sequence[Tensor], seeds: Sequence[Any], waiting: dict) -> tuple:
-    """The gradients waiting at the roots, and the roots no other root's graph feeds into
-    (a root inside another root's graph waits for its consumers like any tensor)."""
+def plan(
+    roots: Sequence[Tensor], seeds: Sequence[Any], capture: dict[Tensor, Any] | None
+) -> tuple[dict, dict, list, Any]:
+    """Everything a sweep starts from: the consumer counts, the gradients waiting at the
+    roots, the roots ready at once (a root inside another root's graph waits for its
+    consumers like any tensor), and the tensors whose backward must not run.
+
+    With ``capture`` (autograd.grad) the sweep keeps to the tensors between the roots and the
+    captured ones: a captured tensor none of whose parents leads to another is where the
+    sweep stops. Without, it resets intermediate grads and stops only at leaves.
+    """
+    needed = None if capture is None else needed_for(roots, capture)
+    waiting = count_consumers(roots, capture is None, needed)
     pending: dict[Tensor, Any] = {}
     for r, s in zip(roots, seeds):
         pending[r] = s if r not in pending else pending[r] + s
-    ready = [r for r in pending if r not in waiting]
-    return pending, ready
+    ready = [r for r in pending if r not in waiting and (needed is None or r in needed)]
+    stops: Any = ()
+    if needed is not None:
+        stops = {t for t in capture if t._ctx is None or not any(p in needed for p in t.parents)}
+    return waiting, pending, ready, stops
 
 
 def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict | None) -> None:
@@ -174,11 +205,10 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
     objects never share one, so Tensor's elementwise ``__eq__`` is never consulted.
     """
     write = capture is None
-    waiting = count_consumers(roots, write)
+    waiting, pending, ready, stops = plan(roots, seeds, capture)
     anomaly = STATE.anomaly
     ndarray = np.ndarray
     given_to_leaves: set[int] = set()
-    pending, ready = first_ready(roots, seeds, waiting)
     while ready:
         node = ready.pop()
         g = pending.pop(node, None)
@@ -195,14 +225,15 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
                 node._grad = _accumulate(node._grad, g, given_to_leaves)
             else:
                 node._grad = g
-        if ctx is None:
+        if ctx is None or node in stops:
             continue
         parents = ctx.parents
         grads = ctx.raw_backward(g, node) if g is not None else (None,) * len(parents)
         if anomaly:
             check_backward(ctx, grads)
         for p, pg in zip(parents, grads):
-            if not p._requires_grad:
+            n = waiting.get(p)  # None: p does not require grad, or is beyond the sweep
+            if n is None:
                 continue
             if pg is not None:
                 d = p.data
@@ -210,7 +241,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
                     pg = ctx.as_input_grad(pg, d)
                 prev = pending.get(p)
                 pending[p] = pg if prev is None else prev + pg
-            n = waiting[p] - 1
+            n -= 1
             if n:
                 waiting[p] = n
             else:

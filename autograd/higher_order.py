@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.engine import check_backward, count_consumers, first_ready
+from autograd.engine import check_backward, plan
 from autograd.function import Function
 from autograd.state import STATE, enable_grad, recording_backward_of
 from autograd.tensor import Tensor, wrap
@@ -34,8 +34,7 @@ def recorded_sweep(
     stored there, as Tensors.
     """
     write = capture is None
-    waiting = count_consumers(roots, write)
-    pending, ready = first_ready(roots, seeds, waiting)
+    waiting, pending, ready, stops = plan(roots, seeds, capture)
     anomaly = STATE.anomaly
     with enable_grad():
         while ready:
@@ -52,7 +51,7 @@ def recorded_sweep(
                     _accumulate(node, g)
                 else:
                     node._grad = np.array(g.data)
-            if ctx is None:
+            if ctx is None or node in stops:
                 continue
             grads: Sequence[Any] = (None,) * len(ctx.parents)
             if g is not None:
@@ -61,7 +60,8 @@ def recorded_sweep(
                 if anomaly:
                     check_backward(ctx, tuple(grads))
             for p, pg in zip(ctx.parents, grads):
-                if not p._requires_grad:
+                n = waiting.get(p)  # None: p does not require grad, or is beyond the sweep
+                if n is None:
                     continue
                 if pg is not None:
                     prev = pending.get(p)
@@ -70,7 +70,7 @@ def recorded_sweep(
                     else:
                         with recording_backward_of(p, "sum"):
                             pending[p] = prev + pg
-                n = waiting[p] - 1
+                n -= 1
                 if n:
                     waiting[p] = n
                 else:

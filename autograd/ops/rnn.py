@@ -78,38 +78,31 @@ def _unfused_backward(ctx: Function, grad: Tensor, out: Tensor, sequence, **attr
 
     dtype = out.dtype
     # stand-ins: the parents in the dtype the kernel computed in, through a recorded op (a
-    # copy) for those that require grad, so that the gradients found stay tied to them
+    # copy) for those that require grad, one per parent, so that a tensor passed twice
+    # (one array as both biases) gets each use's gradient, and the gradients stay tied to them
     inputs = [
         Cast.apply(p, dtype=dtype) if p._requires_grad else cast(p, dtype) for p in ctx.parents
     ]
     packed = sequence(*inputs, **attrs)
     wrt = [t for p, t in zip(ctx.parents, inputs) if p._requires_grad]
-    # autograd.grad would go on past its inputs, through everything that made the parents
-    # (and run their hooks); cut off from the parents while it runs, the stand-ins end it
-    links = [t._ctx for t in wrt]
-    for t in wrt:
-        t._ctx = None
+    # autograd.grad stops at the stand-ins: nothing that made the parents is visited
     seed = cast(grad, dtype)
-    try:
-        found = gradient(packed, wrt, seed, create_graph=True, allow_unused=True)
-        _serve(found, seed, STATE.backward_of)
-    finally:
-        for t, link in zip(wrt, links):
-            t._ctx = link
+    found = gradient(packed, wrt, seed, create_graph=True, allow_unused=True)
+    _serve(found, [seed, *inputs], STATE.backward_of)
     grads = iter(found)
     return tuple(next(grads) if p._requires_grad else None for p in ctx.parents)
 
 
-def _serve(found: tuple, seed: Tensor, tag: Any) -> None:
-    """Tag every op between the stand-ins (cut off: leaves) and the gradients ``found`` as
-    the outer backward's (``tag``: this op's output, "vjp"). The inner ``autograd.grad``
-    tagged its ops as the backward of the recomputed tensors, which would draw them as a
-    backward of a backward; they are this op's first-order backward."""
+def _serve(found: tuple, starts: list[Tensor], tag: Any) -> None:
+    """Tag every op between ``starts`` (the seed and the stand-ins) and the gradients
+    ``found`` as the outer backward's (``tag``: this op's output, "vjp"). The inner
+    ``autograd.grad`` tagged its ops as the backward of the recomputed tensors, which would
+    draw them as a backward of a backward; they are this op's first-order backward."""
     stack = [g for g in found if g is not None]
-    seen: set[int] = set()
+    seen = {id(t) for t in starts}
     while stack:
         t = stack.pop()
-        if t is seed or t._ctx is None or id(t) in seen:
+        if t._ctx is None or id(t) in seen:
             continue
         seen.add(id(t))
         t._ctx.backward_of = tag

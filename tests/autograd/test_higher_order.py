@@ -299,3 +299,40 @@ def test_recorded_gradients_of_an_autograd_grad_have_no_reference_cycle():
         assert alive() is None  # freed by reference counting alone
     finally:
         gc.enable()
+
+
+def test_grad_stops_at_its_inputs():
+    # nothing that produced the inputs is backpropagated through: upstream hooks stay
+    # silent and an upstream op without a recorded backward does not matter
+    class Once(Function, register=False):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = f64([1.0, 2.0])
+    fired = []
+    x.register_hook(lambda g: fired.append(g))
+    y = Once.apply(x)
+    z = (y * y).sum()
+    (gy,) = autograd.grad(z, y, create_graph=True)
+    np.testing.assert_allclose(gy.data, 2 * y.data)
+    (gy2,) = autograd.grad(z, y)
+    np.testing.assert_allclose(gy2, 2 * y.data)
+    assert fired == []
+    # a side branch that leads to no input is not visited either
+    w, v = f64(3.0), f64(5.0)
+    (gw,) = autograd.grad(Once.apply(v) + w * w, w, create_graph=True)
+    assert gw.item() == 6.0
+
+
+def test_constant_leaves_never_get_a_grad():
+    x = f64([1.0, 2.0])
+    c = f64([3.0, 4.0], requires_grad=False)
+    (x * c).sum().backward()
+    assert c.grad is None
+    (x * c).sum().backward(create_graph=True)
+    assert c.grad is None and c.grad_tensor is None
