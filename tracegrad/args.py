@@ -6,7 +6,7 @@ An argument error is one line on stderr, argparse style, and exit status 2::
 
 - `Parser`: an ``ArgumentParser`` whose errors are that one line (no usage block);
 - `positive_int`, `nonnegative_int`, `positive_float`, `folder_arg`, `graph_out`,
-  `fmt_spec`: argparse ``type=`` validators, so the messages are uniform;
+  `fmt_spec`, `derivative_order`: argparse ``type=`` validators, so the messages are uniform;
 - `folder_problem`, `file_problem`: why an output path cannot be written (None if it can);
 - `train_option_problem`: an option the model does not use (`tracegrad.recipes.MODELS`);
 - `check_settings`: the same rules for the library entry points (``ValueError``);
@@ -28,6 +28,9 @@ from tracegrad.recipes import MODELS, NOT_USED
 from viz import check_fmt
 
 GRAPH_SUFFIXES = (".svg", ".png", ".dot", ".html")
+# highest `tracegrad graph --order`: each order can double the graph (tanh(x) at order 7
+# already records 932 nodes, far past a readable picture)
+MAX_ORDER = 6
 
 
 class Parser(argparse.ArgumentParser):
@@ -113,6 +116,16 @@ def graph_out(text: str) -> Path:
     if path.suffix.lower() not in GRAPH_SUFFIXES:
         raise argparse.ArgumentTypeError(f"{text!r} must end in one of {', '.join(GRAPH_SUFFIXES)}")
     return path
+
+
+def derivative_order(text: str) -> int:
+    """argparse type: ``--order``, a whole number from 1 (the gradient) to `MAX_ORDER`."""
+    order = positive_int(text)
+    if order > MAX_ORDER:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_ORDER}, got {order}: each order can double the graph"
+        )
+    return order
 
 
 def fmt_spec(text: str) -> str:

@@ -2,8 +2,9 @@
 
 - ``tracegrad demo [--out DIR]``: the course's two circuits, printed edge by edge and
   written as SVG pictures and step-through HTML players.
-- ``tracegrad graph EXPR name=value ... [--out f.svg|f.png|f.dot|f.html]``: draw any
-  scalar expression (parsed from an AST whitelist, never evaluated as Python).
+- ``tracegrad graph EXPR name=value ... [--out f.svg|f.png|f.dot|f.html] [--order N
+  [--wrt NAME]]``: draw any scalar expression (parsed from an AST whitelist, never
+  evaluated as Python), or with ``--order N`` the recorded graph of its (N-1)-th derivative.
 
 Each command lives in its own module (`tracegrad.demo`, `tracegrad.graph_command`,
 `tracegrad.train_command`, `tracegrad.data_command`); this one builds the parser and
@@ -18,6 +19,7 @@ from pathlib import Path
 from tracegrad import demo, graph_command
 from tracegrad.args import (
     Parser,
+    derivative_order,
     fmt_spec,
     folder_arg,
     folder_problem,
@@ -46,6 +48,16 @@ def build_parser() -> Parser:
         "--fmt", type=fmt_spec, default=".4g", help="number format, e.g. .4g (default), .3f, .2e"
     )
     graph.add_argument("--show", choices=("both", "forward", "backward"), default="both")
+    graph.add_argument(
+        "--order",
+        type=derivative_order,
+        default=1,
+        help="1: the expression and its gradients (default); N >= 2: the recorded graph of "
+        "its (N-1)-th derivative, its edges annotated with the N-th",
+    )
+    graph.add_argument(
+        "--wrt", metavar="NAME", default=None, help="with --order >= 2: the variable (if several)"
+    )
     train = sub.add_parser("train", help="train a model on bundled data")
     train.add_argument("model", choices=tuple(MODELS))
     train.add_argument("--no-attention", action="store_true", help="Seq2Seq without attention")

@@ -1,5 +1,6 @@
 """``tracegrad demo``: the course's two circuits printed edge by edge and written as SVG
-pictures and step-through HTML players; then short MLP and LeNet-5 runs on bundled digits
+pictures (also with their recorded backward pass, ``*_backward.svg``) and step-through HTML
+players; then short MLP and LeNet-5 runs on bundled digits
 (progress bars, curves, filters and feature maps) and the graph of one LeNet-5 step."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from viz.backward import draw_backward
 from viz.circuits import add_mul_circuit, sigmoid_neuron
 from viz.graph import draw_graph
 from viz.steps import backprop_steps
@@ -55,6 +57,7 @@ def run_demo(out: Path, train: bool = True) -> int:
         f.backward()
         text.append(f"# {title}\n{edge_table(f, fmt)}")
         draw_graph(f, fmt=fmt).save(out / f"{stem}.svg")
+        draw_backward(f, fmt=fmt).save(out / f"{stem}_backward.svg")
         backprop_steps(f, fmt=fmt, title=title).save_html(out / f"{stem}_steps.html")
     body = "\n\n".join(text) + "\n"
     print(body)

@@ -24,10 +24,12 @@ def nested_clusters(
     statements: Sequence[tuple[ScopeKey, str]],
     label: Callable[[ScopeKey], str] | None = None,
     indent: str = "  ",
+    prefix: str = "cluster_",
 ) -> list[str]:
     """DOT lines placing each statement inside the clusters of its scope key.
 
-    ``label(key)`` gives a cluster's caption (default: the dotted path).
+    ``label(key)`` gives a cluster's caption (default: the dotted path); ``prefix`` starts
+    the clusters' names (several calls in one picture need different ones).
     """
     tree: dict = {}
     for key, stmt in statements:
@@ -48,7 +50,7 @@ def nested_clusters(
             key = (*path, part)
             counter[0] += 1
             caption = label(key) if label else ".".join(name for name, _ in key)
-            lines.append(f"{pad}subgraph cluster_{counter[0]} {{")
+            lines.append(f"{pad}subgraph {prefix}{counter[0]} {{")
             lines.append(
                 f'{pad}{indent}graph [label=<{esc(caption)}>, style="rounded,filled", '
                 f'fillcolor="{CLUSTER_FILL}", color="{CLUSTER_LINE}", fontcolor="{INK}", '

@@ -203,6 +203,11 @@ def draw_graph(
     ``mode`` forces "scalar" or "tensor" drawing. Draw before ``backward()`` and the
     picture says that no gradients exist yet.
 
+    A gradient computed with ``create_graph=True`` is drawn with its recorded backward:
+    the forward pass and the backward pass in two boxes, backward nodes in their own
+    colours and labelled "∂ of mul (f)" / "Σ grads into x", the backward running right to
+    left, the mirror of the forward (``viz.draw_backward(f)`` draws f with its gradients).
+
     ``fmt`` is a float format spec (".4g", ".3f"; see ``viz.check_fmt``). Size limits:
     a graph whose picture would hold more than ``max_nodes`` boxes (default ``MAX_NODES``,
     2,000; counted after ``depth``/``fold``) is refused up front with a ValueError saying
@@ -211,6 +216,40 @@ def draw_graph(
     default ``DEFAULT_TIMEOUT``, 60; None: no limit); past it Graphviz is stopped and a
     RuntimeError says what to try. Graphviz never outlives the Python process.
     """
+    return build_graph(
+        _roots(root),
+        rankdir=rankdir,
+        fmt=fmt,
+        show=show,
+        depth=depth,
+        fold=fold,
+        explode=explode,
+        mode=mode,
+        renderer=renderer,
+        grad_range=grad_range,
+        max_nodes=max_nodes,
+        timeout=timeout,
+    )
+
+
+def build_graph(
+    roots: list[Tensor],
+    *,
+    rankdir: str = "LR",
+    fmt: str = ".4g",
+    show: str = "both",
+    depth: int | None = None,
+    fold: bool = True,
+    explode: Tensor | bool | None = None,
+    mode: str = "auto",
+    renderer: str | None = None,
+    grad_range: tuple[float, float] | None = None,
+    max_nodes: int = MAX_NODES,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    outputs: Sequence[tuple[Tensor, str]] | None = None,
+) -> Graph:
+    """`draw_graph` on a checked list of roots; ``outputs`` (a root, the name drawn at the
+    end of its wire), several per root if need be, replaces the roots' own names."""
     check_fmt(fmt)
     check_max_nodes(max_nodes, "viz.draw_graph")
     check_timeout(timeout, "viz.draw_graph")
@@ -220,7 +259,6 @@ def draw_graph(
         raise ValueError(f"viz.draw_graph: mode must be one of {MODES}, got {mode!r}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"viz.draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-    roots = _roots(root)
     if explode is not None and explode is not False:
         target = roots[0] if explode is True else explode
         roots = explode_op(target)
@@ -229,13 +267,17 @@ def draw_graph(
     scalar = all(t.size == 1 for t in order) if mode == "auto" else mode == "scalar"
     _check_size(order, scalar=scalar, depth=depth, fold=fold, max_nodes=max_nodes)
     snap = snapshot(roots)
+    index = {id(t): i for i, t in enumerate(order)}
+    named = None
+    if outputs is not None and (explode is None or explode is False):
+        named = [(index[id(r)], name) for r, name in outputs]
     if scalar:
         if not snap.scalar:
             raise ValueError(
                 "viz.draw_graph: mode='scalar' needs one-element tensors; use explode= to draw "
                 "one tensor op element by element"
             )
-        dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=rankdir).dot()
+        dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=rankdir, outputs=named).dot()
     else:
         grad_range = _check_grad_range(grad_range)
         dot = TensorDot(
@@ -246,8 +288,9 @@ def draw_graph(
             depth=depth,
             fold=fold,
             grad_range=grad_range,
+            outputs=named,
         ).dot()
     return Graph(dot, snap, renderer=renderer, timeout=timeout)
 
 
-__all__ = ["MAX_NODES", "Graph", "draw_graph", "graph_order", "sweep_gradients"]
+__all__ = ["MAX_NODES", "Graph", "build_graph", "draw_graph", "graph_order", "sweep_gradients"]

@@ -1,8 +1,9 @@
 """Read a recorded graph through the public graph API into plain data.
 
 viz never writes to the graph: it reads ``op``, ``parents``, ``scope``, ``name``, ``data``,
-``grad``, ``requires_grad`` and ``vjp`` and ``autograd.topological_order``, and copies what
-it needs, so a picture stays the same when training goes on.
+``grad``, ``requires_grad``, ``vjp``, ``backward_of``/``backward_role`` and
+``autograd.topological_order``, and copies what it needs, so a picture stays the same when
+training goes on.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograd import Tensor, topological_order
+from viz.passes import marks
 
 SMALL = 64  # tensors up to this many elements keep their full values in a snapshot
 
@@ -67,6 +69,11 @@ class Node:
     value_summary: Summary
     grad: np.ndarray | None = None  # full copy when small
     grad_summary: Summary | None = None
+    # which pass recorded it (viz.passes): 0 forward, 1 its backward, 2 the backward of that
+    level: int = 0
+    role: str = ""  # backward_role: "vjp", "sum" or ""
+    served: int | None = None  # index of backward_of, when it is drawn too
+    mark: str = ""  # "∂ of mul (f)", "Σ grads into x"; "#2" on a forward op a backward serves
 
     @property
     def is_leaf(self) -> bool:
@@ -164,6 +171,7 @@ def snapshot(roots: Sequence[Tensor], *, grads: dict[int, np.ndarray] | None = N
 
     nodes: list[Node] = []
     edges: list[Edge] = []
+    passes = marks(order, index)
     for i, t in enumerate(order):
         g = grad_of(t)
         nodes.append(
@@ -181,6 +189,7 @@ def snapshot(roots: Sequence[Tensor], *, grads: dict[int, np.ndarray] | None = N
                 value_summary=Summary.of(t.data),
                 grad=None if g is None else _copy_if_small(g),
                 grad_summary=None if g is None else Summary.of(g),
+                **passes[i],
             )
         )
         if not t.parents:

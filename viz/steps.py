@@ -6,6 +6,10 @@ numbers not known yet at that moment blanked out and the current node highlighte
 nothing moves between frames. Gradients come from the recorded ``.grad`` after
 ``backward()``; before it, viz computes them itself through ``vjp`` without writing
 anything into the graph.
+
+A gradient recorded with ``create_graph=True`` steps like any graph: its forward frames
+compute the backward pass of the original function (each caption names the op a node is
+the backward of), its backward frames the gradient of that gradient — second order.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from viz.graph import _roots, check_max_nodes, write_atomically
 from viz.player import page_html, player_html
 from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import ScalarDot, node_title, wire_id
-from viz.snapshot import Snapshot, graph_order, snapshot, sweep_gradients
+from viz.snapshot import Node, Snapshot, graph_order, snapshot, sweep_gradients
 from viz.style import (
     ACCENT,
     BACKWARD,
@@ -80,6 +84,17 @@ class Steps:
         return f"<viz.Steps: {len(self.frames)} frames>"
 
 
+def _who(n: Node) -> str:
+    """A node as a caption names it: its name, else its op's symbol; a backward node also
+    says whose backward it is ("× (∂ of mul (f))"), a forward op it refers to its tag."""
+    if n.name:
+        return n.name
+    title = node_title(n)
+    if n.mark:
+        return f"{title} ({n.mark})" if n.level else f"{title} {n.mark}"
+    return title
+
+
 def _moments(snap: Snapshot, fmt: str) -> list[Moment]:
     nodes, edges = snap.nodes, snap.edges
     into: dict[int, list] = {n.index: [] for n in nodes}
@@ -102,12 +117,21 @@ def _moments(snap: Snapshot, fmt: str) -> list[Moment]:
         args = ", ".join(_val(nodes[p], fmt) for p in n.parents)
         what = f"{n.name} = " if n.name else ""
         caption = f"forward: {what}{n.op}({args}) = {_val(n, fmt)}"
+        if n.level and n.mark:
+            caption += f", a node of the backward pass: {n.mark}"
         moments.append(Moment(caption, set(shown), set(), set(), n.index))
     if not any(nodes[r].grad is not None for r in snap.roots):
         return moments
     grads = {r for r in snap.roots if nodes[r].grad is not None}
-    seeds = ", ".join(f"∂{nodes[r].name or 'out'}/∂{nodes[r].name or 'out'} = 1" for r in grads)
-    moments.append(Moment(f"backward: seed {seeds}", set(shown), set(grads), set()))
+    seeds = []
+    for r in sorted(grads):
+        root = nodes[r]
+        who = root.name or ("g" if root.level else "out")
+        seed = f"∂{who}/∂{who} = 1"
+        if root.level and not root.name:  # a gradient: say which
+            seed += f", g = {_who(root)}"
+        seeds.append(seed)
+    moments.append(Moment(f"backward: seed {'; '.join(seeds)}", set(shown), set(grads), set()))
     sent: set[tuple[int, int, int]] = set()
     for n in reversed(nodes):
         flowing = tuple((e.src, e.dst, e.slot) for e in into[n.index] if e.sent is not None)
@@ -122,13 +146,11 @@ def _moments(snap: Snapshot, fmt: str) -> list[Moment]:
         for e in into[n.index]:
             if e.sent is None:
                 continue
-            src = nodes[e.src]
-            who = src.name or node_title(src)
+            who = _who(nodes[e.src])
             local = number(e.local.reshape(-1)[0], fmt) if e.local is not None else "·"
             up = number(n.grad.reshape(-1)[0], fmt)
             parts.append(f"{who}: [{local}] × [{up}] = {number(e.sent.reshape(-1)[0], fmt)}")
-        title = n.name or node_title(n)
-        caption = f"backward through {title}: [local] × [upstream] → " + "; ".join(parts)
+        caption = f"backward through {_who(n)}: [local] × [upstream] → " + "; ".join(parts)
         moments.append(Moment(caption, set(shown), set(grads), set(sent), n.index, flowing))
     return moments
 

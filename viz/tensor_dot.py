@@ -1,15 +1,18 @@
 """DOT for tensor graphs: op, shape, dtype and gradient summary per node; wires coloured
 and thickened by the norm of the gradient they carried, on a log scale with a legend, so
-vanishing and exploding gradients stand out; module scopes as boxes."""
+vanishing and exploding gradients stand out; module scopes as boxes. A graph holding a
+recorded backward is drawn as passes (see `viz.passes`), as scalar graphs are."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from viz.clusters import ScopeKey, nested_clusters
 from viz.fold import Unit, plan
+from viz.passes import colours, has_backward, legend_html, pass_box, reversed_level, sides
 from viz.snapshot import Node, Snapshot
 from viz.style import (
     ACCENT,
@@ -62,8 +65,14 @@ class TensorDot:
         depth: int | None = None,
         fold: bool = True,
         grad_range: tuple[float, float] | None = None,
+        outputs: Sequence[tuple[int, str]] | None = None,
     ):
         self.snap, self.fmt, self.show, self.rankdir = snap, check_fmt(fmt), show, rankdir
+        self.names: dict[int, list[str]] = defaultdict(list)  # roots' names, when given
+        for i, name in dict.fromkeys(outputs or ()):
+            self.names[i].append(name)
+        self.combined = has_backward(snap)
+        self.side = sides(snap) if self.combined else []
         self.layout = plan(snap, depth=depth, fold=fold)
         self.ids = {u: f"u{k}" for k, u in enumerate(self.layout.members)}
         self.wires = self._wires()
@@ -144,7 +153,17 @@ class TensorDot:
         group = unit[0] == "g"
         outputs = self._group_outputs(unit) if group else nodes[:1]
         first = outputs[-1] if outputs else nodes[0]
-        rows = [f"<tr><td><b>{esc(self._title(unit, nodes[0]))}</b></td></tr>"]
+        title = self._title(unit, nodes[0])
+        one = nodes[0] if not group and len(nodes) == 1 else None  # a single tensor
+        if one is not None and one.mark and not one.level:
+            title = f"{title} {one.mark}"  # a forward op a backward node refers to
+        rows = [f"<tr><td><b>{esc(title)}</b></td></tr>"]
+        if not group and nodes[0].level and nodes[0].mark:
+            mark = nodes[0].mark
+            rows.append(
+                f'<tr><td><font color="{colours(nodes[0].level)[1]}" point-size="10">'
+                f"{esc(mark)}</font></td></tr>"
+            )
         ops = len({n.index for n in nodes if n.op})
         kind = f"{ops} ops → " if group else ""
         rows.append(
@@ -180,14 +199,20 @@ class TensorDot:
         elif nodes[0].is_leaf:
             fill, line = LEAF_FILL, INK if nodes[0].requires_grad else MUTED
             style = "rounded,filled" if nodes[0].requires_grad else "rounded,filled,dashed"
+        elif nodes[0].level:
+            (fill, line), style = colours(nodes[0].level), "rounded,filled"
         else:
             fill, line, style = NODE_FILL, INK, "rounded,filled"
+        names = [name for n in nodes for name in self.names.get(n.index, ())]
+        if names:
+            rows.append(f"<tr><td><b>{esc('= ' + ' = '.join(names))}</b></td></tr>")
         label = '<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
         label += "".join(rows) + "</table>"
         uid = self.ids[unit]
+        extra = ", peripheries=2" if not group and nodes[0].role == "sum" else ""
         return (
-            f'{uid} [id="{uid}", shape=box, style="{style}", fillcolor="{fill}", color="{line}", '
-            f"label=<{label}>];"
+            f'{uid} [id="{uid}", shape=box, style="{style}", fillcolor="{fill}", color="{line}"'
+            f"{extra}, label=<{label}>];"
         )
 
     def _group_outputs(self, unit: Unit) -> list[Node]:
@@ -238,6 +263,21 @@ class TensorDot:
             attrs += ["constraint=false", 'xlabel="next step"', "fontsize=9"]
         if w.count > 1:
             attrs.append(f'edgetooltip="{w.count} edges"')
+        if self.combined:
+            return self._mirrored(u, v, attrs)
+        return f"{self.ids[u]} -> {self.ids[v]} [{', '.join(attrs)}];"
+
+    def unit_side(self, unit: Unit) -> int:
+        """The pass a unit is drawn in (that of its first tensor)."""
+        return self.side[self.layout.members[unit][0]]
+
+    def _mirrored(self, u: Unit, v: Unit, attrs: list[str]) -> str:
+        """A wire in a picture of passes: reversed in a backward pass (it runs against the
+        forward direction), not pulling the layout between two passes."""
+        if self.unit_side(u) != self.unit_side(v):
+            return f"{self.ids[u]} -> {self.ids[v]} [{', '.join([*attrs, 'constraint=false'])}];"
+        if reversed_level(self.unit_side(v)):
+            return f"{self.ids[v]} -> {self.ids[u]} [{', '.join([*attrs, 'dir=back'])}];"
         return f"{self.ids[u]} -> {self.ids[v]} [{', '.join(attrs)}];"
 
     def legend(self) -> str:
@@ -263,6 +303,20 @@ class TensorDot:
         t = self.layout.repeats.get(key)
         return f"{name} ×{t}" if t else name
 
+    def _pass_boxes(self, statements: list[tuple[ScopeKey, str]], hidden: set) -> list[str]:
+        """The units' statements inside one box per pass, module scopes nested inside."""
+        by_side: dict[int, list[tuple[ScopeKey, str]]] = defaultdict(list)
+        units = [u for u in self.layout.members if u not in hidden]
+        for u, stmt in zip(units, statements):
+            by_side[self.unit_side(u)].append(stmt)
+        lines: list[str] = []
+        for level in sorted(by_side):
+            inner = nested_clusters(
+                by_side[level], label=self.cluster_label, prefix=f"cluster_p{level}_"
+            )
+            lines.extend(pass_box(level, inner, f"pass{level}"))
+        return lines
+
     def dot(self) -> str:
         """The whole DOT text."""
         hidden = set(self.hidden)
@@ -271,7 +325,10 @@ class TensorDot:
             for u in self.layout.members
             if u not in hidden
         ]
-        lines = nested_clusters(statements, label=self.cluster_label)
+        if self.combined:
+            lines = self._pass_boxes(statements, hidden)
+        else:
+            lines = nested_clusters(statements, label=self.cluster_label)
         lines += [
             "  " + self.wire_stmt(k, w)
             for k, w in self.wires.items()
@@ -287,6 +344,12 @@ class TensorDot:
         if notes:
             text = "<br/>".join(esc(n) for n in notes)
             note = f'  label=<<font color="{MUTED}">{text}</font>>; labelloc=b; fontsize=12;\n'
+        if self.combined:
+            sums = any(n.role == "sum" for n in self.snap.nodes)
+            rows = [legend_html([n.level for n in self.snap.nodes], sums)]
+            rows += [f'<font color="{MUTED}">{esc(n)}</font>' for n in notes]
+            table = "".join(f"<tr><td>{r}</td></tr>" for r in rows)
+            note = f'  label=<<table border="0" cellborder="0">{table}</table>>; labelloc=b;\n'
 
         head = (
             "digraph tracegrad {\n"
