@@ -26,6 +26,8 @@ ORDER = (
     "skipgram_step",
     "seq2seq_step",
     "word2vec_train",
+    "hvp_mlp",
+    "hessian_tanh",
 )
 
 #: the workloads whose module exists (a workload module is one file: adding it is enough)
