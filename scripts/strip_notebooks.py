@@ -1,7 +1,8 @@
 """Remove outputs and execution counts from the notebooks, as they are kept in git.
 
-python scripts/strip_notebooks.py            # strip notebooks/*.ipynb in place
-python scripts/strip_notebooks.py --check    # exit 1 if any notebook holds outputs
+python scripts/strip_notebooks.py                  # strip notebooks/*.ipynb in place
+python scripts/strip_notebooks.py --check          # exit 1 if any notebook holds outputs
+python scripts/strip_notebooks.py PATH.ipynb ...   # only these notebooks (with or without --check)
 """
 
 from __future__ import annotations
@@ -32,9 +33,18 @@ def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def main(argv: list[str]) -> int:
-    """Strip every notebook (or, with --check, report those that need it)."""
+    """Strip the notebooks named in ``argv`` (all of notebooks/ when none is), or with
+    --check report those that need it."""
+    flags = [a for a in argv if a.startswith("-")]
+    if unknown := [f for f in flags if f != "--check"]:
+        print(f"strip_notebooks: unknown option {unknown[0]} (only --check)", file=sys.stderr)
+        return 2
+    named = [Path(a) for a in argv if not a.startswith("-")]
+    if missing := [p for p in named if p.suffix != ".ipynb" or not p.is_file()]:
+        print(f"strip_notebooks: {missing[0]} is not a notebook file", file=sys.stderr)
+        return 2
     dirty = []
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+    for path in named or sorted(NOTEBOOKS.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         if not has_outputs(nb):
             continue
