@@ -32,18 +32,12 @@ def quartic(x):
 def tanh_mlp(w1, w2):
     """A 2-3-1 tanh network on a fixed batch of 4: its output (4, 1)."""
     data = np.array([[0.5, -1.0], [1.5, 0.2], [-0.3, 0.8], [0.0, -0.6]])
-    x = Tensor(data) if isinstance(w1, Tensor) else _torch().tensor(data)
+    x = Tensor(data) if isinstance(w1, Tensor) else w1.new_tensor(data)
     return ((x @ w1).tanh() @ w2).tanh()
 
 
 def mlp_loss(w1, w2):
     return (tanh_mlp(w1, w2) ** 2).sum()
-
-
-def _torch():
-    import torch
-
-    return torch
 
 
 @pytest.fixture
@@ -129,27 +123,17 @@ def test_hessian_of_a_one_element_vector_output_and_of_an_unused_input(torch):
 
 
 @pytest.mark.parametrize("name", ["vjp", "jvp", "hvp", "vhp"])
-@pytest.mark.parametrize("case", ["single", "tuple"])
-def test_products_match_torch(torch, name, case):
+@pytest.mark.parametrize("single", [True, False])
+def test_products_match_torch(torch, name, single):
     scalar = name in ("hvp", "vhp")
-    if case == "single":
-        func, arrays, unpack = (quartic if scalar else sin_exp), values((3,)), True
-    else:
-        func, arrays, unpack = (scalar_fn if scalar else pair_fn), values((3,), (2, 3)), False
-    t_args = _args(unpack, theirs(torch, arrays))
-    outs = func(*t_args) if not unpack else func(t_args)
-    v_like = arrays if name != "vjp" else [o.detach().numpy() for o in _as_list(outs)]
-    v_arrays = values(*[np.shape(a) for a in v_like], seed=2)
-    got = getattr(autograd, name)(func, _args(unpack, ours(arrays)), _args(unpack, ours(v_arrays)))
-    single_v = unpack if name != "vjp" else not isinstance(outs, tuple)
-    expected = getattr(torch.autograd.functional, name)(
-        func, t_args, _args(single_v, theirs(torch, v_arrays))
-    )
-    assert_same(got, expected)
-
-
-def _as_list(outs):
-    return list(outs) if isinstance(outs, tuple) else [outs]
+    shapes = [(3,)] if single else [(3,), (2, 3)]
+    func = (quartic if scalar else sin_exp) if single else (scalar_fn if scalar else pair_fn)
+    # v is shaped like the inputs, for vjp like the outputs (sin_exp: (3,), pair_fn: (2,), (3,))
+    v_shapes = shapes if name != "vjp" else [(3,)] if single else [(2,), (3,)]
+    arrays, v_arrays = values(*shapes), values(*v_shapes, seed=2)
+    got = getattr(autograd, name)(func, _args(single, ours(arrays)), _args(single, ours(v_arrays)))
+    t_args = _args(single, theirs(torch, arrays)), _args(single, theirs(torch, v_arrays))
+    assert_same(got, getattr(torch.autograd.functional, name)(func, *t_args))
 
 
 def test_v_may_be_omitted_for_one_element(torch):
@@ -171,17 +155,15 @@ def test_create_graph_results_are_differentiable_like_torch(torch, name):
     v_arrays = values(*v_shapes, seed=3)
     xs, vs = ours(arrays, True), ours(v_arrays, True)
     out, prod = getattr(autograd, name)(func, xs, vs, create_graph=True)
-    total = sum((p.sum() for p in _as_list(prod)), start=Tensor(np.array(0.0)))
+    total = sum((p.sum() for p in prod), start=Tensor(np.array(0.0)))  # prod: a tuple here
     got = autograd.grad(total, [*xs, *vs], allow_unused=True)
     txs, tvs = theirs(torch, arrays, True), theirs(torch, v_arrays, True)
     _, tprod = getattr(torch.autograd.functional, name)(func, txs, tvs, create_graph=True)
-    expected = torch.autograd.grad(
-        sum(p.sum() for p in _as_list(tprod)), [*txs, *tvs], allow_unused=True
-    )
+    expected = torch.autograd.grad(sum(p.sum() for p in tprod), [*txs, *tvs], allow_unused=True)
     for g, e in zip(got, expected):
         e = np.zeros(1) if e is None else e.numpy()
         np.testing.assert_allclose(np.zeros(1) if g is None else g, e, rtol=1e-9, atol=1e-12)
-    assert all(o.requires_grad for o in _as_list(out))
+    assert all(o.requires_grad for o in (out if isinstance(out, tuple) else (out,)))
 
 
 @pytest.mark.parametrize("strategy", ["reverse-mode", "forward-mode"])
