@@ -24,9 +24,14 @@ def topological_order(root: Tensor, *, only_requires_grad: bool = False) -> list
     Depth-first with an explicit stack. With ``only_requires_grad=True`` it keeps to the
     tensors a backward pass visits.
     """
+    return _parents_first([root], only_requires_grad)
+
+
+def _parents_first(roots: Sequence[Tensor], only_requires_grad: bool) -> list[Tensor]:
+    """`topological_order` of several roots at once: each tensor listed once."""
     order: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(roots)]
     while stack:
         node, parents_done = stack.pop()
         if parents_done:
@@ -45,7 +50,7 @@ def topological_order(root: Tensor, *, only_requires_grad: bool = False) -> list
     return order
 
 
-def _seed(root: Tensor, grad: Any) -> np.ndarray:
+def _seed(root: Tensor, grad: Any, copy: bool = True) -> np.ndarray:
     if not root._requires_grad:
         raise RuntimeError(
             "backward: this tensor does not require grad, so no graph was recorded for it; "
@@ -60,7 +65,9 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
             )
         return np.ones(root.shape, dtype=root.dtype)
     # a copy: the seed may end up as a leaf's .grad, which must not alias the caller's array
-    g = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+    # (autograd.grad makes its results fresh instead, see _fresh_results)
+    given = grad.data if isinstance(grad, Tensor) else grad
+    g = np.array(given, dtype=root.dtype) if copy else np.asarray(given, dtype=root.dtype)
     if g.shape != root.shape:
         raise ValueError(
             f"backward: grad has shape {g.shape} but the output has shape {root.shape}"
@@ -129,13 +136,10 @@ def needed_for(roots: Sequence[Tensor], targets: dict[Tensor, Any]) -> set[Tenso
     that `grad` must visit. What lies beyond (the graph that produced the targets, branches
     that lead to none) is never backpropagated through, and its hooks do not run."""
     needed: set[Tensor] = set()
-    for root in dict.fromkeys(roots):
-        for node in topological_order(root, only_requires_grad=True):  # parents first
-            if node in needed:
-                continue
-            ctx = node._ctx
-            if node in targets or (ctx is not None and any(p in needed for p in ctx.parents)):
-                needed.add(node)
+    for node in _parents_first(roots, only_requires_grad=True):
+        ctx = node._ctx
+        if node in targets or (ctx is not None and any(p in needed for p in ctx.parents)):
+            needed.add(node)
     return needed
 
 
@@ -206,6 +210,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
     """
     write = capture is None
     waiting, pending, ready, stops = plan(roots, seeds, capture)
+    pruned = capture is not None
     anomaly = STATE.anomaly
     ndarray = np.ndarray
     given_to_leaves: set[int] = set()
@@ -228,7 +233,16 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
         if ctx is None or node in stops:
             continue
         parents = ctx.parents
-        grads = ctx.raw_backward(g, node) if g is not None else (None,) * len(parents)
+        if g is None:
+            grads = (None,) * len(parents)
+        elif pruned:  # autograd.grad: only the gradients of the parents the sweep goes on to
+            ctx._needs = tuple([q in waiting for q in parents])
+            try:
+                grads = ctx.raw_backward(g, node)
+            finally:
+                del ctx._needs
+        else:
+            grads = ctx.raw_backward(g, node)
         if anomaly:
             check_backward(ctx, grads)
         for p, pg in zip(parents, grads):
@@ -325,7 +339,7 @@ def grad(
         if not isinstance(t, Tensor) or not t._requires_grad:
             raise ValueError(f"grad: input {i} is not a Tensor that requires grad")
     capture: dict[Tensor, Any] = dict.fromkeys(inputs)
-    seeds = [_seed(o, g) for o, g in zip(roots, given)]
+    seeds = [_seed(o, g, copy=False) for o, g in zip(roots, given)]
     with _cyclic_gc_paused():
         if create_graph:
             from autograd.higher_order import recorded_sweep
@@ -334,15 +348,26 @@ def grad(
             recorded_sweep(roots, seeds, capture)
         else:
             _sweep(roots, seeds, capture)
-    result = []
     for i, t in enumerate(inputs):
-        g = capture[t]
-        if g is None and not allow_unused:
+        if capture[t] is None and not allow_unused:
             raise ValueError(
                 f"grad: input {i} ({t.name or 'unnamed'}, shape {t.shape}) was not used to "
                 "compute the outputs; pass allow_unused=True to get None for it"
             )
-        if g is not None and not create_graph:
-            g = np.array(g)
-        result.append(g)
-    return tuple(result)
+    found = [capture[t] for t in inputs]
+    return tuple(found) if create_graph else _fresh_results(found, seeds)
+
+
+def _fresh_results(found: list[Any], seeds: list[np.ndarray]) -> tuple[Any, ...]:
+    """`grad`'s arrays, each one the caller may change in place without touching anything
+    else: copied when read-only (a broadcast view), when it shares memory with a seed (the
+    caller's grad_outputs, passed through by an add) or with another result."""
+    handed: list[np.ndarray] = list(seeds)
+    out = []
+    for g in found:
+        if g is not None:
+            if not g.flags.writeable or any(np.may_share_memory(g, h) for h in handed):
+                g = np.array(g)
+            handed.append(g)
+        out.append(g)
+    return tuple(out)

@@ -149,6 +149,9 @@ class Function:
     saved_tensors: tuple[np.ndarray, ...] = ()
     #: versions of the inputs and output when arrays were saved; None means all 0
     _versions: tuple[tuple[int, ...], int] | None = None
+    #: needs_input_grad while an autograd.grad sweep, which keeps to the graph between its
+    #: outputs and inputs, runs this node's backward (set and removed by the sweep)
+    _needs: tuple[bool, ...] | None = None
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         """Name the op and add it to the registry (``class Op(Function, register=False)``
@@ -203,7 +206,11 @@ class Function:
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
-        """For each input, whether backward must compute its gradient."""
+        """For each input, whether backward must compute its gradient: it requires grad
+        and (in an `autograd.grad`, which keeps to the graph between outputs and inputs) the
+        sweep goes on through it."""
+        if self._needs is not None:
+            return self._needs
         return tuple([p._requires_grad for p in self.parents])
 
     @classmethod

@@ -19,7 +19,9 @@ import numpy as np
 
 from autograd.engine import check_backward, plan
 from autograd.function import Function
-from autograd.state import STATE, enable_grad, recording_backward_of
+from autograd.ops.reduce import sum_to
+from autograd.ops.unary import cast
+from autograd.state import STATE
 from autograd.tensor import Tensor, wrap
 
 
@@ -31,63 +33,81 @@ def recorded_sweep(
     As `autograd.engine._sweep`: with ``capture=None`` leaves accumulate (``.grad`` gets the
     values, `Tensor.grad_tensor` the recorded gradient) and intermediate tensors hold this
     backward's values in ``.grad``; otherwise the gradients of the keys of ``capture`` are
-    stored there, as Tensors.
+    stored there, as Tensors. Grad mode is on throughout, and every op recorded is tagged
+    (``STATE.backward_of``) with the forward tensor it serves.
     """
+    state = STATE
+    saved = state.grad_enabled, state.backward_of
+    state.grad_enabled = True
+    try:
+        _run(roots, seeds, capture, state)
+    finally:
+        state.grad_enabled, state.backward_of = saved
+        state.refresh()
+
+
+def _run(roots: Sequence[Tensor], seeds: Sequence[Tensor], capture: Any, state: Any) -> None:
     write = capture is None
     waiting, pending, ready, stops = plan(roots, seeds, capture)
-    anomaly = STATE.anomaly
-    with enable_grad():
-        while ready:
-            node = ready.pop()
-            g = pending.pop(node, None)
-            ctx = node._ctx
-            if g is not None:
-                if node._hooks:
-                    g = _run_hooks(node, g)
-                if not write:
-                    if node in capture:
-                        capture[node] = g
-                elif ctx is None:
-                    _accumulate(node, g)
-                else:
-                    node._grad = np.array(g.data)
-            if ctx is None or node in stops:
+    anomaly = state.anomaly
+    state.watching = True  # every op is tagged: Function.apply's slow path
+    while ready:
+        node = ready.pop()
+        g = pending.pop(node, None)
+        ctx = node._ctx
+        if g is not None:
+            if node._hooks:
+                g = _run_hooks(node, g)
+            if not write:
+                if node in capture:
+                    capture[node] = g
+            elif ctx is None:
+                _accumulate(node, g)
+            else:
+                node._grad = np.array(g.data)
+        if ctx is None or node in stops:
+            continue
+        parents = ctx.parents
+        grads: Sequence[Any] = (None,) * len(parents)
+        if g is not None:
+            state.backward_of = (node, "vjp")
+            if write:
+                grads = ctx.recorded_backward(g, node)
+            else:  # autograd.grad: only the gradients of the parents the sweep goes on to
+                ctx._needs = tuple([q in waiting for q in parents])
+                try:
+                    grads = ctx.recorded_backward(g, node)
+                finally:
+                    del ctx._needs
+            grads = _fitted(ctx, grads)
+            if anomaly:
+                check_backward(ctx, tuple(grads))
+        for p, pg in zip(parents, grads):
+            n = waiting.get(p)  # None: p does not require grad, or is beyond the sweep
+            if n is None:
                 continue
-            grads: Sequence[Any] = (None,) * len(ctx.parents)
-            if g is not None:
-                with recording_backward_of(node, "vjp"):
-                    grads = _fitted(ctx, ctx.recorded_backward(g, node))
-                if anomaly:
-                    check_backward(ctx, tuple(grads))
-            for p, pg in zip(ctx.parents, grads):
-                n = waiting.get(p)  # None: p does not require grad, or is beyond the sweep
-                if n is None:
-                    continue
-                if pg is not None:
-                    prev = pending.get(p)
-                    if prev is None:
-                        pending[p] = pg
-                    else:
-                        with recording_backward_of(p, "sum"):
-                            pending[p] = prev + pg
-                n -= 1
-                if n:
-                    waiting[p] = n
+            if pg is not None:
+                prev = pending.get(p)
+                if prev is None:
+                    pending[p] = pg
                 else:
-                    ready.append(p)
+                    state.backward_of = (p, "sum")
+                    pending[p] = prev + pg
+            n -= 1
+            if n:
+                waiting[p] = n
+            else:
+                ready.append(p)
 
 
 def _fitted(ctx: Function, grads: tuple[Any, ...]) -> list[Tensor | None]:
     """Each recorded gradient summed to its input's shape and cast to its dtype, by ops."""
-    from autograd.ops.reduce import sum_to
-    from autograd.ops.unary import cast
-
     out: list[Tensor | None] = []
     for i, (p, g) in enumerate(zip(ctx.parents, grads)):
         if g is None or not p._requires_grad:
             out.append(None)
             continue
-        if not isinstance(g, Tensor):
+        if type(g) is not Tensor and not isinstance(g, Tensor):
             raise RuntimeError(
                 f"differentiable_backward of {ctx.name!r} returned a {type(g).__name__} for "
                 f"input {i}; it must build Tensors from recorded ops"
@@ -143,7 +163,7 @@ def _accumulate(leaf: Tensor, g: Tensor) -> None:
                 f"{leaf.shape}) was changed in place since its grad_tensor was recorded; "
                 "assign it (t.grad = None, or zero_grad()) before backward"
             )
-        with recording_backward_of(leaf, "sum"):
-            total = recorded + g
+        STATE.backward_of = (leaf, "sum")
+        total = recorded + g
     leaf._grad = np.array(total.data)
     leaf._grad_tensor = total

@@ -41,8 +41,9 @@ class _State(threading.local):
         self.grad_enabled = True
         self.scope = ""
         self.anomaly = False
-        #: (forward tensor, role) that ops recorded now belong to the backward of (set by a
-        #: create_graph backward; see `autograd.higher_order`), else None
+        #: (forward tensor, role): the ops recorded now belong to the backward of that tensor,
+        #: role "vjp" (its op's backward) or "sum" (gradients added at a fan-out); set by a
+        #: create_graph backward (`autograd.higher_order`), else None
         self.backward_of: tuple | None = None
         #: anomaly or backward_of is on: `Function.apply` takes its slow path
         self.watching = False
@@ -105,20 +106,6 @@ def name_scope(name: str) -> Iterator[str]:
 def current_scope() -> str:
     """The dotted scope path new tensors are tagged with ("" outside any scope)."""
     return STATE.scope
-
-
-@contextlib.contextmanager
-def recording_backward_of(forward: object, role: str) -> Iterator[None]:
-    """Tag the ops recorded inside the block as part of the backward of ``forward`` (a
-    Tensor): ``role`` is "vjp" (its op's backward) or "sum" (gradients added at a fan-out)."""
-    previous = STATE.backward_of
-    STATE.backward_of = (forward, role)
-    STATE.refresh()
-    try:
-        yield
-    finally:
-        STATE.backward_of = previous
-        STATE.refresh()
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.ops.elementwise import lift_operands
+from autograd.ops.shape import Transpose
 from autograd.tensor import Tensor
 
 
@@ -28,7 +29,7 @@ def _swap_last(t: Tensor) -> Tensor:
     """``t`` with its last two axes swapped, as a recorded transpose."""
     axes = list(range(t.ndim))
     axes[-2], axes[-1] = axes[-1], axes[-2]
-    return t.transpose(axes)
+    return Transpose.apply(t, axes=tuple(axes))
 
 
 class MatMul(Function):

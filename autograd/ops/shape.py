@@ -223,7 +223,7 @@ def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None)."""
     if axes is not None:
         axes = tuple(int(n) for n in axes)
-        if sorted(np.asarray(axes) % max(a.ndim, 1)) != list(range(a.ndim)):
+        if sorted(n % max(a.ndim, 1) for n in axes) != list(range(a.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {a.ndim} axes")
     return Transpose.apply(a, axes=axes)
 
