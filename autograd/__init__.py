@@ -5,6 +5,7 @@ virtual environment.
 """
 
 from autograd.derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
+from autograd.allocator import tune_malloc
 from autograd.dtypes import get_default_dtype, set_default_dtype
 from autograd.engine import grad, topological_order
 from autograd.function import Function
@@ -50,3 +51,5 @@ __all__ = [
     "vjp",
     "where",
 ]
+
+tune_malloc()  # large temporaries stay in the heap: see autograd.allocator
