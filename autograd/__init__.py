@@ -4,8 +4,8 @@ Note: the import name ``autograd`` is shared with HIPS autograd; install tracegr
 virtual environment.
 """
 
-from autograd.derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from autograd.allocator import tune_malloc
+from autograd.derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from autograd.dtypes import get_default_dtype, set_default_dtype
 from autograd.engine import grad, topological_order
 from autograd.function import Function

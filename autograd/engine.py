@@ -327,8 +327,7 @@ def grad(
         given = list(grad_outputs)
     if given is None or len(given) != len(roots):
         raise ValueError(
-            f"grad: {len(roots)} outputs need one grad_output each (a sequence of "
-            f"{len(roots)})"
+            f"grad: {len(roots)} outputs need one grad_output each (a sequence of {len(roots)})"
         )
     for i, o in enumerate(roots):
         if not isinstance(o, Tensor):

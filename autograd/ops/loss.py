@@ -113,12 +113,15 @@ class NllLossBackward(Function):
         for (logp, targets), attrs in NllLoss.sample_inputs(rng):
             reduction = attrs.get("reduction", "mean")
             shape = targets.shape if reduction == "none" else ()
-            yield (rng.standard_normal(shape),), {
-                "targets": targets,
-                "reduction": reduction,
-                "ignore_index": attrs.get("ignore_index"),
-                "in_shape": logp.shape,
-            }
+            yield (
+                (rng.standard_normal(shape),),
+                {
+                    "targets": targets,
+                    "reduction": reduction,
+                    "ignore_index": attrs.get("ignore_index"),
+                    "in_shape": logp.shape,
+                },
+            )
 
 
 class BinaryCrossEntropy(Function):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from types import EllipsisType
 from typing import Any
@@ -119,7 +120,8 @@ class Concatenate(Function):
         bounds = [0, *(int(k) for k in ctx.splits), grad.shape[ctx.axis]]
         lead = (slice(None),) * (ctx.axis % grad.ndim)
         return tuple(
-            GetItem.apply(grad, index=(*lead, slice(lo, hi))) for lo, hi in zip(bounds, bounds[1:])
+            GetItem.apply(grad, index=(*lead, slice(lo, hi)))
+            for lo, hi in itertools.pairwise(bounds)
         )
 
     @staticmethod
@@ -180,7 +182,10 @@ class ScatterAdd(Function):
     @staticmethod
     def sample_inputs(rng):
         yield (rng.standard_normal(()),), {"index": 1, "shape": (3,)}
-        yield (rng.standard_normal((2, 2)),), {"index": (slice(1, 3), slice(None, None, 2)), "shape": (4, 3)}
+        yield (
+            (rng.standard_normal((2, 2)),),
+            {"index": (slice(1, 3), slice(None, None, 2)), "shape": (4, 3)},
+        )
         yield (rng.standard_normal((5,)),), {"index": np.array([0, 2, 2, 3, 0]), "shape": (4,)}
         yield (rng.standard_normal((3, 2)),), {"index": np.array([1, 1, 0]), "shape": (2, 2)}
 

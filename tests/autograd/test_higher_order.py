@@ -33,8 +33,11 @@ def test_default_grad_returns_arrays_and_create_graph_returns_tensors():
     y = x * x
     (plain,) = autograd.grad(y, x)
     (recorded,) = autograd.grad(y, x, create_graph=True)
-    assert type(plain) is np.ndarray and plain == 6.0
-    assert isinstance(recorded, Tensor) and recorded.requires_grad and recorded.item() == 6.0
+    assert type(plain) is np.ndarray
+    assert plain == 6.0
+    assert isinstance(recorded, Tensor)
+    assert recorded.requires_grad
+    assert recorded.item() == 6.0
 
 
 def test_sigmoid_second_derivative_matches_the_formula():
@@ -53,7 +56,8 @@ def test_backward_create_graph_keeps_grad_an_array_and_records_grad_tensor():
     first = np.sin(x.data) + x.data * np.cos(x.data)
     assert type(x.grad) is np.ndarray
     np.testing.assert_allclose(x.grad, first)
-    assert isinstance(x.grad_tensor, Tensor) and x.grad_tensor.requires_grad
+    assert isinstance(x.grad_tensor, Tensor)
+    assert x.grad_tensor.requires_grad
     assert not np.shares_memory(x.grad, x.grad_tensor.data)
     second = 2 * np.cos(x.data) - x.data * np.sin(x.data)
     x.grad = None  # so that the next backward does not add the first-order gradient
@@ -86,7 +90,7 @@ def test_grad_changed_in_place_after_create_graph_is_refused():
     x = f64([1.0, 2.0], name="x")
     (x * x).sum().backward(create_graph=True)
     np.multiply(x.grad, 0.5, out=x.grad)  # e.g. gradient clipping, in place
-    with pytest.raises(RuntimeError, match="'x'.*changed in place.*grad_tensor"):
+    with pytest.raises(RuntimeError, match=r"'x'.*changed in place.*grad_tensor"):
         (x * x).sum().backward(create_graph=True)
 
 
@@ -150,14 +154,21 @@ def test_backward_nodes_are_tagged_with_the_forward_tensor_they_serve():
     f = q * z
     gx, gy, gz = autograd.grad(f, [x, y, z], create_graph=True)
     assert (gx.item(), gy.item(), gz.item()) == (-4.0, -4.0, 3.0)
-    assert gx.op == "mul" and gx.backward_of is f and gx.backward_role == "vjp"
-    assert gz.backward_of is f and z in gx.parents and q in gz.parents
+    assert gx.op == "mul"
+    assert gx.backward_of is f
+    assert gx.backward_role == "vjp"
+    assert gz.backward_of is f
+    assert z in gx.parents
+    assert q in gz.parents
     for t in (x, q, f):
-        assert t.backward_of is None and t.backward_role == ""
+        assert t.backward_of is None
+        assert t.backward_role == ""
     # a fan-out: x used twice, its two gradients meet in a tagged sum
     h = x * x
     (gh,) = autograd.grad(h, x, create_graph=True)
-    assert gh.op == "add" and gh.backward_role == "sum" and gh.backward_of is x
+    assert gh.op == "add"
+    assert gh.backward_role == "sum"
+    assert gh.backward_of is x
 
 
 def test_no_tags_are_left_behind_after_a_recorded_backward():
@@ -240,7 +251,7 @@ def test_hooks_in_a_recorded_backward_see_values_and_may_return_tensors():
 
     y3 = x * x
     y3.register_hook(lambda g: g * 3)  # an array would cut the graph: refused
-    with pytest.raises(RuntimeError, match="hook .* returned a ndarray during a create_graph"):
+    with pytest.raises(RuntimeError, match=r"hook .* returned a ndarray during a create_graph"):
         autograd.grad(y3.sum(), x, create_graph=True)
 
 
@@ -269,9 +280,12 @@ def test_anomaly_mode_checks_recorded_gradients():
     x = f64(0.0)
     y = x.sqrt()
     message = "forward of 'div' in the recorded backward of 'sqrt'"
-    with np.errstate(divide="ignore"), autograd.detect_anomaly():
-        with pytest.raises(RuntimeError, match=message):
-            autograd.grad(y, x, create_graph=True)
+    with (
+        np.errstate(divide="ignore"),
+        autograd.detect_anomaly(),
+        pytest.raises(RuntimeError, match=message),
+    ):
+        autograd.grad(y, x, create_graph=True)
 
 
 def test_setting_grad_drops_the_recorded_gradient():
@@ -335,4 +349,5 @@ def test_constant_leaves_never_get_a_grad():
     (x * c).sum().backward()
     assert c.grad is None
     (x * c).sum().backward(create_graph=True)
-    assert c.grad is None and c.grad_tensor is None
+    assert c.grad is None
+    assert c.grad_tensor is None

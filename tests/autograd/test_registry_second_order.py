@@ -27,14 +27,15 @@ def _tensors(arrays: tuple[np.ndarray, ...]) -> list[Tensor]:
 
 
 def test_every_registered_op_is_twice_differentiable():
-    once_only = sorted(n for n, op in Function.registry.items() if op.differentiable_backward is None)
+    once_only = sorted(
+        n for n, op in Function.registry.items() if op.differentiable_backward is None
+    )
     assert not once_only, f"ops without a differentiable_backward: {once_only}"
 
 
 @pytest.mark.parametrize(("op", "arrays", "attrs"), _cases("second_order_samples"))
 def test_op_gradgradcheck_float64(op: type[Function], arrays, attrs):
     assert gradgradcheck(lambda *xs: op.apply(*xs, **attrs), *_tensors(arrays))
-
 
 
 @pytest.mark.parametrize(("op", "arrays", "attrs"), _cases("sample_inputs"))
