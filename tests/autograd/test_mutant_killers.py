@@ -259,3 +259,16 @@ def test_lstm_gradient_reaches_c0_alone():
         return out.sum() + c_last.sum()
 
     assert gradcheck(f, c0)
+
+
+def test_grad_results_never_alias_the_callers_grad_outputs_or_each_other():
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    v = np.array([1.0, 2.0, 3.0])
+    ga, gb = autograd.grad(a + b, [a, b], v)  # add passes v itself to both inputs
+    assert not np.shares_memory(ga, v)
+    assert not np.shares_memory(gb, v)
+    assert not np.shares_memory(ga, gb)
+    ga[0] = 100.0
+    np.testing.assert_array_equal(v, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(gb, [1.0, 2.0, 3.0])
