@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +82,16 @@ def test_demo_writes_pictures_and_players(tmp_path, capsys):
     svg = (tmp_path / "sigmoid_neuron.svg").read_text(encoding="utf-8")
     assert "x0: [2.00] × [0.20] = 0.39" in svg.replace("&#45;", "-")
     assert "wrote" in capsys.readouterr().out
+
+
+def test_the_readme_pictures_are_what_the_demo_draws_today(tmp_path):
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    assert main(["demo", "--out", str(tmp_path), "--no-train"]) == 0
+    for name in ("sigmoid_neuron.svg", "add_mul_backward.svg"):
+        drawn = (tmp_path / name).read_text(encoding="utf-8")
+        assert drawn == (docs / name).read_text(encoding="utf-8"), (
+            f"docs/{name} is stale: copy it from `tracegrad demo --no-train`"
+        )
 
 
 def test_demo_prints_and_writes_both_circuits(tmp_path, capsys):
