@@ -47,6 +47,8 @@ def references(torch: Any) -> dict[str, Callable[..., Any]]:
         "exp": torch.exp,
         "log": torch.log,
         "tanh": torch.tanh,
+        "tanh_backward": torch.ops.aten.tanh_backward,
+        "sigmoid_backward": torch.ops.aten.sigmoid_backward,
         "sin": torch.sin,
         "cos": torch.cos,
         "sigmoid": torch.sigmoid,

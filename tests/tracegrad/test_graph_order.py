@@ -96,7 +96,7 @@ def test_bad_orders_are_one_line_errors(tmp_path, capsys, argv, argument, messag
 
 def test_a_derivative_too_big_to_step_through_is_refused_before_drawing(tmp_path, capsys):
     out = tmp_path / "g.html"
-    argv = ["graph", "sigmoid(w*x)", "w=2", "x=-1", "--order", "6", "--wrt", "x"]
+    argv = ["graph", "sigmoid(w*x)*tanh(w+x)", "w=2", "x=-1", "--order", "6", "--wrt", "x"]
     assert main([*argv, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert re.search(
