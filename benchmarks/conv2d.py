@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks.flops import conv2d_step
 from benchmarks.harness import Prepared, StepResult
 
 DESCRIPTION = "conv2d 3x3 fwd+bwd, x (32,16,32,32), w (32,16,3,3), padding 1, float32"
@@ -41,6 +42,10 @@ REPEATS = dict.fromkeys(ENGINES, 20)
 WARMUP = dict.fromkeys(ENGINES, 3)
 
 N, C, H, W, OUT, K, PAD = 32, 16, 32, 32, 32, 3, 1
+
+#: GEMM FLOPs per step (see `benchmarks.flops`): forward, weight and input gradient, each
+#: 2·N·O·C·kh·kw·Ho·Wo (Ho = H, Wo = W with padding 1): 0.906 GFLOP
+FLOPS = conv2d_step(N, C, OUT, K, H, W, input_grad=True)
 
 
 def problem() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.conv2d import numpy_conv2d_backward, numpy_conv2d_forward
+from benchmarks.flops import conv2d_step, dense_step
 from benchmarks.harness import Prepared, StepResult
 from benchmarks.sgd import sgd_update
 
@@ -43,6 +44,16 @@ REPEATS = dict.fromkeys(ENGINES, 30)
 WARMUP = dict.fromkeys(ENGINES, 3)
 
 BATCH, LR = 64, 0.01
+
+#: GEMM FLOPs per step (see `benchmarks.flops`): conv1 1->6 5x5 on 28x28 (padding 2) forward
+#: and weight gradient (its input needs none), conv2 6->16 5x5 on 14x14 -> 10x10 forward,
+#: weight and input gradient, and the dense 400-120-84-10 forward + backward with the input
+#: gradient (it flows back to the convolutions): 144.9 MFLOP
+FLOPS = (
+    conv2d_step(BATCH, 1, 6, 5, 28, 28, input_grad=False)
+    + conv2d_step(BATCH, 6, 16, 5, 10, 10, input_grad=True)
+    + dense_step(BATCH, (400, 120, 84, 10), input_grad=True)
+)
 #: (name, shape) of every parameter, in order: weights (out, in, ...) then biases
 SHAPES = (
     ("conv1.weight", (6, 1, 5, 5)),
