@@ -31,8 +31,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# the benchmarks run with the OpenBLAS kernel a user's machine would pick: this machine sets
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (an older, slower kernel); only here are they unset
 bench: $(VENV)/.dev
-	$(BIN)/python -m benchmarks
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks
 
 # mutation test of the engine, the ops and the optimizers (scripts/mutant_table.py): about half
 # an hour on two cores, so never part of `make test`; MUTANTS_ARGS="-k engine --rev HEAD" etc.

@@ -17,10 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import WORKLOADS, load_workload
+from benchmarks import WORKLOADS, load_workload, machine, scalar_chain_scaling
 from benchmarks.engines import THREADS
-from benchmarks.harness import THREAD_ENV, aggregate, run_child
+from benchmarks.harness import THREAD_ENV, UNSET_ENV, aggregate, removed_env, run_child
 from benchmarks.report import disagreements, render
+
+#: measurements that are not workloads of the main table but can be chosen with --only
+EXTRAS = ("scalar_chain_scaling",)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -35,9 +38,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         action="append",
-        choices=WORKLOADS,
+        choices=WORKLOADS + EXTRAS,
         metavar="WORKLOAD",
-        help=f"run only this workload (repeatable; one of {', '.join(WORKLOADS)})",
+        help=f"run only this workload (repeatable; one of {', '.join(WORKLOADS + EXTRAS)})",
+    )
+    parser.add_argument(
+        "--no-machine",
+        action="store_true",
+        help="skip the machine section (BLAS kernel, sgemm peak; about 10 s)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
     parser.add_argument(
@@ -67,6 +75,7 @@ def run_workload(name: str, args: argparse.Namespace, skipped: dict[str, str]) -
     module = load_workload(name)
     engines = module.ENGINES
     tolerance = getattr(module, "TOLERANCE", None)
+    flops = getattr(module, "FLOPS", None)
     runs: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
     errors: dict[str, str] = {}
     for r in range(args.rounds):
@@ -90,7 +99,12 @@ def run_workload(name: str, args: argparse.Namespace, skipped: dict[str, str]) -
                 )
     rows = []
     for engine in engines:
-        row: dict[str, Any] = {"workload": name, "engine": engine, "tolerance": tolerance}
+        row: dict[str, Any] = {
+            "workload": name,
+            "engine": engine,
+            "tolerance": tolerance,
+            "flops": flops,
+        }
         if engine in errors:
             row.update(status="error", error=errors[engine], runs=runs[engine])
         elif engine in skipped:
@@ -101,6 +115,37 @@ def run_workload(name: str, args: argparse.Namespace, skipped: dict[str, str]) -
     return rows
 
 
+def run_scaling(args: argparse.Namespace) -> list[dict]:
+    """`benchmarks.scalar_chain_scaling` at every size, once per round, sizes alternated."""
+    runs: dict[int, list[dict[str, Any]]] = {n: [] for n in scalar_chain_scaling.SIZES}
+    for r in range(args.rounds):
+        for nodes in scalar_chain_scaling.SIZES:
+            report = scalar_chain_scaling.run_child(nodes, args.timeout)
+            runs[nodes].append(report)
+            if report["status"] == "ok":
+                _log(
+                    f"[scalar_chain_scaling round {r + 1}/{args.rounds}] {report['nodes']:,} "
+                    f"nodes: {report['us_per_node']:.2f} us/node, "
+                    f"{report['bytes_per_node']:.0f} bytes/node"
+                )
+            else:
+                _log(f"[scalar_chain_scaling] {nodes:,} nodes: FAILED {report['error']}")
+    return [scalar_chain_scaling.aggregate(r) for r in runs.values()]
+
+
+def probe_machine() -> tuple[dict[str, Any], dict[str, str], dict[str, Any] | None]:
+    """The machine section: (probe with the measuring runs' environment, the OpenBLAS
+    variables removed from it, and a numpy-only probe with them kept, if there were any)."""
+    removed = removed_env()
+    _log(f"[machine] BLAS kernel and sgemm peak (without {', '.join(UNSET_ENV)})")
+    found = machine.probe()
+    pinned = None
+    if removed:
+        _log(f"[machine] the same with {', '.join(removed)} as set here, for comparison")
+        pinned = machine.probe({**os.environ, **THREAD_ENV}, with_torch=False)
+    return found, removed, pinned
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the selected workloads, print the markdown report, optionally write JSON.
 
@@ -108,12 +153,15 @@ def main(argv: list[str] | None = None) -> None:
     """
     args = _parse(argv)
     workloads = [w for w in WORKLOADS if not args.only or w in args.only]
+    with_scaling = not args.only or "scalar_chain_scaling" in args.only
     started = time.time()
     load_at_start = os.getloadavg()
+    found, removed, pinned = (None, {}, None) if args.no_machine else probe_machine()
     skipped: dict[str, str] = {}
     rows = []
     for name in workloads:
         rows += run_workload(name, args, skipped)
+    scaling = run_scaling(args) if with_scaling else None
     child_notes = [n for row in rows for run in row.get("runs", []) for n in run["notes"]]
     threads = ", ".join(f"{k}={v}" for k, v in THREAD_ENV.items())
     header = (
@@ -122,7 +170,18 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.cpu_count()} CPUs, {threads}, "
         f"torch.set_num_threads({THREADS}); ratio > 1 means tracegrad is slower"
     )
-    print(render(rows, child_notes, header))
+    print(
+        render(
+            rows,
+            child_notes,
+            header,
+            machine=found,
+            removed=removed,
+            pinned=pinned,
+            scaling=scaling,
+            targets=(scalar_chain_scaling.TARGET_US, scalar_chain_scaling.TARGET_BYTES),
+        )
+    )
     if args.json:
         payload = {
             "config": {
@@ -134,14 +193,19 @@ def main(argv: list[str] | None = None) -> None:
                 "cpu_count": os.cpu_count(),
                 "loadavg_at_start": load_at_start,
                 "thread_env": THREAD_ENV,
+                "removed_env": removed,
+                "machine": found,
+                "machine_with_removed_env": pinned,
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
                 "seconds": round(time.time() - started, 1),
             },
             "results": rows,
+            "scalar_chain_scaling": scaling,
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
         _log(f"wrote {args.json}")
-    if any(row["status"] == "error" for row in rows) or disagreements(rows):
+    failed_scaling = any(s["status"] != "ok" for s in scaling or [])
+    if any(row["status"] == "error" for row in rows) or disagreements(rows) or failed_scaling:
         sys.exit(1)
 
 

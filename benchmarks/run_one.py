@@ -54,7 +54,24 @@ def run(workload: str, engine: str, repeats: int | None, warmup: int | None) -> 
         version=engines.version(engine),
         python=platform.python_version(),
     )
+    report["blas"] = blas_kernel()
     return report
+
+
+def blas_kernel() -> str | None:
+    """numpy's BLAS kernel in this process (threadpoolctl's ``architecture``, e.g.
+    ``SkylakeX``), read after measuring; None if numpy or threadpoolctl is not loaded."""
+    if "numpy" not in sys.modules:
+        return None
+    try:
+        from benchmarks.machine import blas_info
+    except ImportError:
+        return None
+    try:
+        found = blas_info()
+    except ImportError:
+        return None
+    return found[0]["architecture"] if found else None
 
 
 def main(argv: list[str] | None = None) -> None:

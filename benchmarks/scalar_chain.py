@@ -29,14 +29,16 @@ WARMUP = {"tracegrad": 1, "torch": 1, "micrograd": 1}
 DEEP_RECURSION_LIMIT = 10**6
 
 
-def _tracegrad_step() -> StepResult:
+def tracegrad_step(links: int = CHAIN_LINKS) -> StepResult:
+    """One step with ``links`` links (3 recorded ops each); `benchmarks.scalar_chain_scaling`
+    calls it with other lengths."""
     from autograd import Tensor
 
     x0 = Tensor(CHAIN_X0, requires_grad=True)
     a = Tensor(CHAIN_A, requires_grad=True)
     b = Tensor(CHAIN_B, requires_grad=True)
     x = x0
-    for _ in range(CHAIN_LINKS):
+    for _ in range(links):
         x = (x * a + b).relu()
     x.backward()
     return float(x.data), float(x0.grad)
@@ -100,7 +102,7 @@ def micrograd_recursion_note() -> str | None:
 def setup(engine: str) -> Prepared:
     """Return the timed step for ``engine`` (tracegrad, torch or micrograd)."""
     if engine == "tracegrad":
-        return Prepared(_tracegrad_step)
+        return Prepared(tracegrad_step)
     if engine == "torch":
         return Prepared(_torch_step)
     if engine == "micrograd":
