@@ -131,25 +131,33 @@ def check_backward(ctx: Any, grads: tuple[Any, ...]) -> None:
             )
 
 
-def needed_for(roots: Sequence[Tensor], targets: dict[Tensor, Any]) -> set[Tensor]:
-    """The tensors on some path from a root down to a target, the targets included: all
-    that `grad` must visit. What lies beyond (the graph that produced the targets, branches
-    that lead to none) is never backpropagated through, and its hooks do not run."""
+def pruned_counts(
+    roots: Sequence[Tensor], targets: dict[Tensor, Any]
+) -> tuple[set[Tensor], dict[Tensor, int], set[Tensor]]:
+    """For `grad`: the tensors on some path from a root down to a target (targets included),
+    how many of them consume each one, and the targets where the sweep stops (none of their
+    parents leads to another target). What lies beyond (the graph that produced the targets,
+    branches that lead to none) is never backpropagated through, and its hooks do not run.
+    One walk over the graph, parents first."""
     needed: set[Tensor] = set()
+    waiting: dict[Tensor, int] = {}
+    stops: set[Tensor] = set()
     for node in _parents_first(roots, only_requires_grad=True):
         ctx = node._ctx
-        if node in targets or (ctx is not None and any(p in needed for p in ctx.parents)):
+        on_path = [p for p in ctx.parents if p in needed] if ctx is not None else []
+        if on_path or node in targets:
             needed.add(node)
-    return needed
+            for p in on_path:
+                waiting[p] = waiting.get(p, 0) + 1
+            if not on_path:
+                stops.add(node)
+    return needed, waiting, stops
 
 
-def count_consumers(
-    roots: Sequence[Tensor], reset_grads: bool, needed: set[Tensor] | None = None
-) -> dict[Tensor, int]:
+def count_consumers(roots: Sequence[Tensor], reset_grads: bool) -> dict[Tensor, int]:
     """For each tensor a backward from ``roots`` reaches, how many recorded consumers will
     send it a gradient (the first pass of Kahn's algorithm). ``reset_grads`` clears the
-    ``.grad`` of every intermediate tensor on the way (it will hold this backward's);
-    ``needed`` (see `needed_for`) keeps the sweep to those tensors."""
+    ``.grad`` of every intermediate tensor on the way (it will hold this backward's)."""
     waiting: dict[Tensor, int] = {}
     stack = list(dict.fromkeys(roots))
     # a root inside another root's graph is expanded once, from the stack's start
@@ -162,7 +170,7 @@ def count_consumers(
         if reset_grads:
             node._grad = None
         for p in ctx.parents:
-            if p._requires_grad and (needed is None or p in needed):
+            if p._requires_grad:
                 n = waiting.get(p)
                 if n is None:
                     waiting[p] = 1
@@ -181,18 +189,18 @@ def plan(
     consumers like any tensor), and the tensors whose backward must not run.
 
     With ``capture`` (autograd.grad) the sweep keeps to the tensors between the roots and the
-    captured ones: a captured tensor none of whose parents leads to another is where the
-    sweep stops. Without, it resets intermediate grads and stops only at leaves.
+    captured ones (see `pruned_counts`). Without, it resets intermediate grads and stops
+    only at leaves.
     """
-    needed = None if capture is None else needed_for(roots, capture)
-    waiting = count_consumers(roots, capture is None, needed)
+    if capture is None:
+        needed, stops = None, ()
+        waiting = count_consumers(roots, True)
+    else:
+        needed, waiting, stops = pruned_counts(roots, capture)
     pending: dict[Tensor, Any] = {}
     for r, s in zip(roots, seeds):
         pending[r] = s if r not in pending else pending[r] + s
     ready = [r for r in pending if r not in waiting and (needed is None or r in needed)]
-    stops: Any = ()
-    if needed is not None:
-        stops = {t for t in capture if t._ctx is None or not any(p in needed for p in t.parents)}
     return waiting, pending, ready, stops
 
 
