@@ -323,6 +323,9 @@ def render(
     """The full markdown report: header line, machine section (if probed), timing table,
     scaling table (if measured), probes, notes."""
     seen = {row["engine"]: row["version"] for row in rows if row["status"] == "ok"}
+    for size in scaling or []:
+        if size["status"] == "ok" and size.get("version"):
+            seen.setdefault(REFERENCE, size["version"])
     versions = ", ".join(f"{engine} {v}" for engine, v in seen.items())
     peak = None
     if machine and "error" not in machine:
@@ -340,8 +343,9 @@ def render(
             probe_table(rows),
         ]
     if scaling:
+        if parts[-1]:
+            parts.append("")
         parts += [
-            "",
             "scalar_chain_scaling (tracegrad: build + backward + drop of the scalar chain, "
             "per recorded node; bytes/node = peak RSS growth over the node count):",
             "",
