@@ -210,15 +210,15 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
     Kahn's algorithm: first count how many recorded consumers will send each tensor a
     gradient, then process a tensor once all of them have (its gradient is complete).
     With ``capture=None`` leaves accumulate into ``.grad`` and intermediate tensors hold this
-    backward's gradient; otherwise no ``.grad`` is touched and the gradients of the tensors
-    that are keys of ``capture`` are stored there.
+    backward's gradient; otherwise no ``.grad`` is touched, the gradients of the tensors
+    that are keys of ``capture`` are stored there, and the sweep keeps to the graph between
+    the roots and them (see `plan`).
 
     Dicts are keyed by the tensors themselves: their hash is identity-based and distinct live
     objects never share one, so Tensor's elementwise ``__eq__`` is never consulted.
     """
     write = capture is None
     waiting, pending, ready, stops = plan(roots, seeds, capture)
-    pruned = capture is not None
     anomaly = STATE.anomaly
     ndarray = np.ndarray
     given_to_leaves: set[int] = set()
@@ -243,7 +243,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
         parents = ctx.parents
         if g is None:
             grads = (None,) * len(parents)
-        elif pruned:  # autograd.grad: only the gradients of the parents the sweep goes on to
+        elif not write:  # autograd.grad: only the gradients of the parents the sweep goes on to
             ctx._needs = tuple([q in waiting for q in parents])
             try:
                 grads = ctx.raw_backward(g, node)
