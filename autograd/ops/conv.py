@@ -170,6 +170,17 @@ def _gradient_geometry(op: str, x, w, dy, stride: Any, padding: Any) -> tuple[tu
     return stride, padding
 
 
+def _keep_operands(ctx, a: np.ndarray, b: np.ndarray, geometry: tuple) -> tuple:
+    """The two operands of a convolution-gradient op as contiguous arrays of one float dtype
+    (``ctx.dtype``), saved for backward with ``geometry`` = (stride, padding)."""
+    ctx.dtype = float_dtype(a, b)
+    a = np.ascontiguousarray(a, dtype=ctx.dtype)
+    b = np.ascontiguousarray(b, dtype=ctx.dtype)
+    ctx.save_for_backward(a, b)
+    ctx.geometry = geometry
+    return a, b
+
+
 class Conv2dInputGrad(Function):
     """conv2d's input gradient as an op: dy (N, O, Ho, Wo), w (O, C, kh, kw) -> dx of shape
     ``x_shape`` (N, C, H, W). Bilinear; its backward is conv2d and conv2d_weight_grad."""
@@ -180,11 +191,7 @@ class Conv2dInputGrad(Function):
     def forward(ctx, dy, w, *, x_shape, stride=1, padding=0):
         x = _shaped(x_shape, "x_shape")
         stride, padding = _gradient_geometry("conv2d_input_grad", x, w, dy, stride, padding)
-        ctx.dtype = float_dtype(dy, w)
-        dy = np.ascontiguousarray(dy, dtype=ctx.dtype)
-        w = np.ascontiguousarray(w, dtype=ctx.dtype)
-        ctx.save_for_backward(dy, w)
-        ctx.geometry = (stride, padding)
+        dy, w = _keep_operands(ctx, dy, w, (stride, padding))
         return conv2d_backward_input(dy, w, x.shape, stride, padding)
 
     @staticmethod
@@ -227,11 +234,7 @@ class Conv2dWeightGrad(Function):
     def forward(ctx, x, dy, *, w_shape, stride=1, padding=0):
         w = _shaped(w_shape, "w_shape")
         stride, padding = _gradient_geometry("conv2d_weight_grad", x, w, dy, stride, padding)
-        ctx.dtype = float_dtype(x, dy)
-        x = np.ascontiguousarray(x, dtype=ctx.dtype)
-        dy = np.ascontiguousarray(dy, dtype=ctx.dtype)
-        ctx.save_for_backward(x, dy)
-        ctx.geometry = (stride, padding)
+        x, dy = _keep_operands(ctx, x, dy, (stride, padding))
         return conv2d_backward_weight(dy, x, w.shape, stride, padding)
 
     @staticmethod
