@@ -5,6 +5,7 @@ virtual environment.
 """
 
 from autograd.allocator import tune_malloc
+from autograd.collector import tune_gc
 from autograd.derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from autograd.dtypes import get_default_dtype, set_default_dtype
 from autograd.engine import grad, topological_order
@@ -53,3 +54,4 @@ __all__ = [
 ]
 
 tune_malloc()  # large temporaries stay in the heap: see autograd.allocator
+tune_gc()  # fewer cyclic collections while graphs are recorded: see autograd.collector

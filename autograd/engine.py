@@ -224,13 +224,13 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
     given_to_leaves: set[int] = set()
     while ready:
         node = ready.pop()
-        g = pending.pop(node, None)
+        g = upstream = pending.pop(node, None)
         ctx = node._ctx
         if g is not None:
             if type(g) is not ndarray:  # 0-d ops give numpy scalars
                 g = np.asarray(g)
             if node._hooks:
-                g = _run_hooks(node, g)
+                g = upstream = _run_hooks(node, g)
             if not write:
                 if node in capture:
                     capture[node] = g
@@ -250,7 +250,8 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
             finally:
                 del ctx._needs
         else:
-            grads = ctx.raw_backward(g, node)
+            # a scalar_math op takes the upstream gradient as the numpy scalar it arrived as
+            grads = ctx.raw_backward(upstream if ctx.scalar_math else g, node)
         if anomaly:
             check_backward(ctx, grads)
         for p, pg in zip(parents, grads):

@@ -143,6 +143,12 @@ class Function:
     registered: ClassVar[bool] = False
     #: True if forward may return a view of its first input (reshape, transpose, slicing)
     returns_view: ClassVar[bool] = False
+    #: True for elementwise ops whose forward and backward also work on numpy scalars: when
+    #: every input is 0-d, `apply` passes numpy scalars instead of 0-d arrays (numpy's scalar
+    #: arithmetic is several times faster than a ufunc on 0-d arrays) and backward gets its
+    #: gradient as a scalar too. What such a node saves for backward is then an immutable
+    #: copy, which no in-place change of the tensor it came from can make stale.
+    scalar_math: ClassVar[bool] = False
 
     parents: tuple[Tensor, ...]
     #: arrays kept by forward for backward (see save_for_backward)
@@ -218,8 +224,9 @@ class Function:
         """Run the op on Tensors; record the node when grad mode is on and an input needs grad."""
         ctx = _new_object(cls)
         arrays = tuple(map(_data_of, inputs))
+        operands = _scalars_if_0d(arrays) if cls.scalar_math else arrays
         try:
-            data = cls.forward(ctx, *arrays, **attrs) if attrs else cls.forward(ctx, *arrays)
+            data = cls.forward(ctx, *operands, **attrs) if attrs else cls.forward(ctx, *operands)
         except (ValueError, IndexError) as e:
             shapes = " and ".join(str(a.shape) for a in arrays)
             raise builtin_error(e)(f"{cls.name}: inputs of shapes {shapes}: {e}") from e
@@ -283,6 +290,9 @@ class Function:
         """Run the op's backward after the in-place check; one entry per parent, unfitted."""
         if VersionCounter.in_use and self.saved_tensors:
             self._check_versions(output)
+        if self.scalar_math and type(grad) is np.ndarray and not grad.ndim:
+            # a 0-d output of an elementwise op: its forward ran on scalars (see scalar_math)
+            grad = grad[()]
         return self._one_per_parent(type(self).backward(self, grad))
 
     def recorded_backward(self, grad: Tensor, output: Tensor) -> tuple[Any, ...]:
@@ -335,6 +345,14 @@ class Function:
 
 _new_object = object.__new__
 _data_of = operator.attrgetter("data")
+
+
+def _scalars_if_0d(arrays: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
+    """The operands of a `scalar_math` op: numpy scalars when every array is 0-d."""
+    for a in arrays:
+        if a.ndim:
+            return arrays
+    return tuple([a[()] for a in arrays])
 
 
 def _versions_at_save(

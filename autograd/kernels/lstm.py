@@ -195,7 +195,9 @@ def lstm_forward(
     hw = empty((batch, width), dtype)
     hs[0] = h0
     cs[0] = c0
-    w_hh_t = w_hh.T
+    # a row-major copy: OpenBLAS runs the skinny per-step (B, H)·(H, G·H) product about
+    # a third faster on it than on the transposed view, far more than the copy costs
+    w_hh_t = np.ascontiguousarray(w_hh.T)
     for t in range(steps):
         np.matmul(hs[t], w_hh_t, out=hw)
         lstm_step_forward(variant, gates[t], hw, bias, peep, cs[t], cs[t + 1], hs[t + 1])

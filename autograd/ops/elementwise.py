@@ -69,6 +69,8 @@ def lift_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 
 class Add(Function):
+    scalar_math = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -88,6 +90,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    scalar_math = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -107,6 +111,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    scalar_math = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -129,6 +135,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    scalar_math = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -154,9 +162,12 @@ class Div(Function):
 
 
 class Pow(Function):
+    scalar_math = True
+
     @staticmethod
     def forward(ctx, a, b):
-        out = a**b
+        # the ufunc, not the ** operator: numpy's scalar ** may differ from it in the last bit
+        out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -164,7 +175,7 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         # d/da: b·a^(b-1)
-        ga = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        ga = grad * b * np.power(a, b - 1) if ctx.needs_input_grad[0] else None
         gb = None
         if ctx.needs_input_grad[1]:
             # d/db: a^b·ln a, taken as 0 where a == 0 (the limit for b > 0, as PyTorch does)

@@ -193,6 +193,15 @@ def test_random_programs_match_pytorch(program):
     reference = _run(program, "torch", inplace=False)
     _assert_same_grads(_run(program, "ours", inplace=False), reference)
     try:
+        # PyTorch running the edits in place: an edit through a view changes the tensor it
+        # views too, which the out-of-place reference does not model
+        references = [reference, _run(program, "torch", inplace=True)]
+    except RuntimeError:
+        # PyTorch refused: it saved a tensor the edit changed; tracegrad may have saved that
+        # 0-d operand as a scalar copy (Function.scalar_math), and then gives the gradient of
+        # the values the ops saw, which the out-of-place program computes
+        references = [reference]
+    try:
         edited = _run(program, "ours", inplace=True)
     except RuntimeError as e:
         # allowed only where an edit changed an array an op had saved, and it must say so
@@ -200,7 +209,17 @@ def test_random_programs_match_pytorch(program):
         event("in-place edit refused at backward")
     else:
         message = "modified in place"
-        _assert_same_grads(edited, reference)
+        # one of the two: PyTorch's in-place run can differ from the out-of-place one where
+        # it drops a hook on a view whose base was edited (it rebuilds the view's node)
+        failures = []
+        for ref in references:
+            try:
+                _assert_same_grads(edited, ref)
+                break
+            except AssertionError as e:
+                failures.append(e)
+        else:
+            raise failures[0]
     assert "modified in place" in message
 
 
