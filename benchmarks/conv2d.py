@@ -10,15 +10,18 @@ FLOPs per step: 3 · 2·N·O·C·kh·kw·Ho·Wo = 3 · 0.302 GFLOP = 0.906 GFLOP
 10 ms is 90.6 GFLOP/s.
 
 Engines:
-- ``tracegrad``: ``conv2d`` from `autograd.ops.conv` (im2col in Numba + BLAS, see
-  `autograd.kernels.conv` for why).
-- ``torch``: ``torch.nn.functional.conv2d`` (oneDNN / its own im2col + GEMM).
+- ``tracegrad``: the layer ``nn.Conv2d(16, 32, 3, padding=1)`` with the shared weights loaded
+  (its forward is ``F.conv2d``: im2col in Numba + BLAS, see `autograd.kernels.conv` for why);
+  the gradients are dropped with ``conv.zero_grad()`` and ``x.grad = None``.
+- ``torch``: ``torch.nn.Conv2d(16, 32, 3, padding=1)``, the same weights (oneDNN / its own
+  im2col + GEMM); ``conv.zero_grad()`` and ``x.grad = None``.
 - ``numpy``: im2col written with numpy only (``sliding_window_view`` copied into rows, one
   GEMM per product, col2im as kh·kw strided slice additions), the floor for a numpy engine
   that does not jit its copies.
 
-Measured (2 cores, ``python -m benchmarks --only conv2d --only lenet_step``, 3 rounds; this
-shared machine's speed drifts by a third between sessions, so compare within one run):
+Measured when both sides called the functional conv2d (2 cores, ``python -m benchmarks
+--only conv2d --only lenet_step``, 3 rounds; this shared machine's speed drifts by a third
+between sessions, so compare within one run):
 
     engine      ms     GFLOP/s   ratio tracegrad/engine
     tracegrad   22.6   40        1.00
@@ -69,18 +72,21 @@ def check_value(y: np.ndarray, g: np.ndarray) -> float:
 
 
 def _tracegrad() -> Prepared:
+    import nn
     from autograd import Tensor
-    from autograd.ops.conv import conv2d
 
     x_np, w_np, b_np, g = problem()
-    x, w, b = (Tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
+    x = Tensor(x_np, requires_grad=True)
+    conv = nn.Conv2d(C, OUT, K, padding=PAD)
+    conv.load_state_dict({"weight": w_np, "bias": b_np})
 
     def step() -> StepResult:
-        y = conv2d(x, w, b, padding=PAD)
+        y = conv(x)
         y.backward(g)
         loss = check_value(y.data, g)
-        probe = float(w.grad[0, 0, 0, 0])
-        x.grad = w.grad = b.grad = None
+        probe = float(conv.weight.grad[0, 0, 0, 0])
+        conv.zero_grad()
+        x.grad = None
         return loss, probe
 
     return Prepared(step)
@@ -90,15 +96,18 @@ def _torch() -> Prepared:
     import torch
 
     x_np, w_np, b_np, g_np = problem()
-    x, w, b = (torch.from_numpy(a).requires_grad_() for a in (x_np, w_np, b_np))
+    x = torch.from_numpy(x_np).requires_grad_()
+    conv = torch.nn.Conv2d(C, OUT, K, padding=PAD)
+    conv.load_state_dict({"weight": torch.from_numpy(w_np), "bias": torch.from_numpy(b_np)})
     g = torch.from_numpy(g_np)
 
     def step() -> StepResult:
-        y = torch.nn.functional.conv2d(x, w, b, padding=PAD)
+        y = conv(x)
         y.backward(g)
         loss = check_value(y.detach().numpy(), g_np)
-        probe = w.grad[0, 0, 0, 0].item()
-        x.grad = w.grad = b.grad = None
+        probe = conv.weight.grad[0, 0, 0, 0].item()
+        conv.zero_grad()
+        x.grad = None
         return loss, probe
 
     return Prepared(step)

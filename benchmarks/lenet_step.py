@@ -7,18 +7,23 @@ uniform in [0, 1), integer targets 0-9; mean cross-entropy; SGD with lr 0.01. A 
 forward, backward, update, zero grads. The first conv's input needs no gradient, so no
 engine computes one.
 
-Engines:
-- ``tracegrad``: ``conv2d``, ``max_pool2d``, ``reshape``, ``@``, ``relu`` and
-  ``autograd.functional.cross_entropy``.
-- ``torch``: ``torch.nn.functional`` (conv2d, max_pool2d, relu, linear, cross_entropy).
+Engines, each the way its users write it:
+- ``tracegrad``: ``nn.LeNet5()`` with the shared weights loaded (its layers are
+  ``nn.Conv2d``, ``nn.ReLU``, ``nn.MaxPool2d``, ``nn.Flatten`` and ``nn.Linear``),
+  ``autograd.functional.cross_entropy``, ``nn.optim.SGD(model.parameters(), lr=0.01)``,
+  ``opt.step()``, ``opt.zero_grad()``.
+- ``torch``: `torch_lenet5`, the same modules in ``torch.nn`` (same names, same order, same
+  weights), ``torch.nn.functional.cross_entropy``, ``torch.optim.SGD`` (its default, the
+  per-parameter loop on CPU), ``step()``, ``zero_grad()``.
 - ``numpy``: a hand-written forward and backward with no graph: the numpy im2col convolution
   of `benchmarks.conv2d`, pooling by reshaping into 2x2 blocks (the gradient to each block's
   first maximum), dense layers and softmax by hand.
 
 The gradient probe is d loss / d conv1.weight[0, 0, 0, 0].
 
-Measured (2 cores, ``python -m benchmarks --only conv2d --only lenet_step``, 3 rounds; this
-shared machine's speed drifts by a third between sessions, so compare within one run):
+Measured when both sides were functional calls with a hand-written update (2 cores,
+``python -m benchmarks --only conv2d --only lenet_step``, 3 rounds; this shared machine's
+speed drifts by a third between sessions, so compare within one run):
 
     engine      ms     ratio tracegrad/engine
     tracegrad   10.5   1.00
@@ -31,12 +36,13 @@ between calls, the ratio was 1.6-1.7: fresh im2col matrices cost 1,286 page faul
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from benchmarks.conv2d import numpy_conv2d_backward, numpy_conv2d_forward
 from benchmarks.flops import conv2d_step, dense_step
 from benchmarks.harness import Prepared, StepResult
-from benchmarks.sgd import sgd_update
 
 DESCRIPTION = "LeNet-5 on 1x28x28, batch 64, cross-entropy, one SGD step (conv + pool)"
 ENGINES = ("tracegrad", "torch", "numpy")
@@ -85,27 +91,51 @@ def problem() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     return x, y, params
 
 
+def torch_lenet5() -> Any:
+    """``nn.LeNet5``'s twin in ``torch.nn``: the same submodules under the same names
+    (``conv1``, ``act1``, ``pool1``, ..., ``fc3``), called in the same order, so its state
+    dict has ``nn.LeNet5``'s keys. PyTorch's own initialisation; load weights into it."""
+    import torch
+    from torch import nn as tnn
+
+    class LeNet5(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = tnn.Conv2d(1, 6, 5, padding=2)
+            self.act1, self.pool1 = tnn.ReLU(), tnn.MaxPool2d(2)
+            self.conv2 = tnn.Conv2d(6, 16, 5)
+            self.act2, self.pool2 = tnn.ReLU(), tnn.MaxPool2d(2)
+            self.flatten = tnn.Flatten()
+            self.fc1, self.act3 = tnn.Linear(400, 120), tnn.ReLU()
+            self.fc2, self.act4 = tnn.Linear(120, 84), tnn.ReLU()
+            self.fc3 = tnn.Linear(84, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            a2 = self.act2(self.conv2(self.pool1(self.act1(self.conv1(x)))))
+            h = self.flatten(self.pool2(a2))
+            return self.fc3(self.act4(self.fc2(self.act3(self.fc1(h)))))
+
+    return LeNet5()
+
+
 def _tracegrad() -> Prepared:
     import autograd.functional as F
+    import nn
     from autograd import Tensor
-    from autograd.ops.conv import conv2d
-    from autograd.ops.pool import max_pool2d
+    from nn.optim import SGD
 
     x_np, targets, arrays = problem()
     x = Tensor(x_np)
-    params = [Tensor(a, requires_grad=True) for a in arrays]
-    c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b, f3w, f3b = params
+    model = nn.LeNet5()
+    model.load_state_dict({name: a for (name, _), a in zip(SHAPES, arrays, strict=True)})
+    opt = SGD(model.parameters(), lr=LR)
 
     def step() -> StepResult:
-        h = max_pool2d(conv2d(x, c1w, c1b, padding=2).relu(), 2)
-        h = max_pool2d(conv2d(h, c2w, c2b).relu(), 2)
-        h = h.reshape(BATCH, 400)
-        h = (h @ f1w.T + f1b).relu()
-        h = (h @ f2w.T + f2b).relu()
-        loss = F.cross_entropy(h @ f3w.T + f3b, targets)
+        loss = F.cross_entropy(model(x), targets)
         loss.backward()
-        probe = float(c1w.grad[0, 0, 0, 0])
-        sgd_update(params, LR)
+        probe = float(model.conv1.weight.grad[0, 0, 0, 0])
+        opt.step()
+        opt.zero_grad()
         return float(loss.data), probe
 
     return Prepared(step)
@@ -117,22 +147,18 @@ def _torch() -> Prepared:
 
     x_np, targets_np, arrays = problem()
     x, targets = torch.from_numpy(x_np), torch.from_numpy(targets_np)
-    params = [torch.from_numpy(a).requires_grad_() for a in arrays]
-    c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b, f3w, f3b = params
+    model = torch_lenet5()
+    model.load_state_dict(
+        {name: torch.from_numpy(a) for (name, _), a in zip(SHAPES, arrays, strict=True)}
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
 
     def step() -> StepResult:
-        h = F.max_pool2d(F.relu(F.conv2d(x, c1w, c1b, padding=2)), 2)
-        h = F.max_pool2d(F.relu(F.conv2d(h, c2w, c2b)), 2)
-        h = h.reshape(BATCH, 400)
-        h = F.relu(F.linear(h, f1w, f1b))
-        h = F.relu(F.linear(h, f2w, f2b))
-        loss = F.cross_entropy(F.linear(h, f3w, f3b), targets)
+        loss = F.cross_entropy(model(x), targets)
         loss.backward()
-        probe = c1w.grad[0, 0, 0, 0].item()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
+        probe = model.conv1.weight.grad[0, 0, 0, 0].item()
+        opt.step()
+        opt.zero_grad()
         return loss.item(), probe
 
     return Prepared(step)

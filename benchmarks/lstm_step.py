@@ -2,14 +2,20 @@
 
 Sequence 35, batch 32, input 64, hidden 128, float32; weights in PyTorch layout (gate order
 i, f, g, o) initialised like ``nn.LSTM`` (uniform in ±1/sqrt(H)), inputs uniform in [-1, 1),
-h0 = c0 = 0. The loss is the mean of the squares of all T·B·H outputs; SGD with lr 0.1. A
-step is: forward, backward, update, zero grads. The input does not require a gradient.
+h0 = c0 = 0 (each layer's default when no state is passed). The loss is the mean of the
+squares of all T·B·H outputs; SGD with lr 0.1. A step is: forward, backward, update, zero
+grads. The input does not require a gradient.
 
 Engines:
-- ``tracegrad``: the fused op ``lstm`` (one graph node; Numba gate kernels, numpy GEMMs).
-- ``tracegrad-unfused``: the same LSTM from primitive Tensor ops (`lstm_unfused`: matmul,
-  +, sigmoid, tanh, *, slicing, stack), about 20 graph nodes per time step.
-- ``torch``: ``nn.LSTM`` with the same weights (on CPU, its oneDNN RNN kernel).
+- ``tracegrad``: ``nn.LSTM(64, 128)`` with its defaults (``fused=True``: the fused op
+  ``lstm``, one graph node; Numba gate kernels, numpy GEMMs) and the shared weights loaded,
+  ``nn.optim.SGD(model.parameters(), lr=0.1)``, ``opt.step()``, ``opt.zero_grad()``.
+- ``tracegrad-unfused``: ``nn.LSTM(64, 128, fused=False)``, the same layer from primitive
+  Tensor ops (``lstm_cell`` per step: matmul, +, sigmoid, tanh, *, slicing, stack), about 20
+  graph nodes per time step; the same optimizer.
+- ``torch``: ``torch.nn.LSTM(64, 128)`` with the same weights (on CPU, its oneDNN RNN
+  kernel), ``torch.optim.SGD`` (its default, the per-parameter loop on CPU), ``step()``,
+  ``zero_grad()``.
 - ``numpy``: hand-written BPTT with no graph: big GEMMs for the input projections and the
   weight gradients, per step a GEMM and numpy elementwise ops.
 
@@ -24,7 +30,6 @@ import numpy as np
 
 from benchmarks.flops import lstm_step as lstm_flops
 from benchmarks.harness import Prepared, StepResult
-from benchmarks.sgd import sgd_update
 
 DESCRIPTION = "LSTM seq 35, batch 32, input 64, hidden 128: mean-square loss, one SGD step"
 ENGINES = ("tracegrad", "tracegrad-unfused", "torch", "numpy")
@@ -64,8 +69,8 @@ def lstm_unfused(
     """`autograd.ops.rnn.lstm` built from primitive Tensor ops (``nn.rnn.lstm_cell``).
 
     Same arguments, variants and result ``(out (T, B, H), (h_T, c_T))``; every gate is a
-    node of the graph. Used by the benchmark and by the tests, which check that the fused op
-    agrees with it.
+    node of the graph. Used by the tests, which check that the fused op agrees with it (the
+    benchmark's ``tracegrad-unfused`` engine runs ``nn.LSTM(fused=False)``, the same cells).
     """
     import autograd
     from nn.rnn import lstm_cell
@@ -78,23 +83,30 @@ def lstm_unfused(
     return autograd.stack(outs), (h, c)
 
 
-def _tracegrad(fused: bool) -> Prepared:
-    from autograd import Tensor
-    from autograd.ops.rnn import lstm
+#: the state-dict names of a one-layer LSTM, in the order of `_problem`'s arrays (both
+#: ``nn.LSTM`` and ``torch.nn.LSTM`` use them)
+NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
-    run = lstm if fused else lstm_unfused
+
+def _tracegrad(fused: bool) -> Prepared:
+    import nn
+    from autograd import Tensor
+    from nn.optim import SGD
+
     x_data, arrays = _problem()
     x = Tensor(x_data)
-    h0 = Tensor(np.zeros((BATCH, HIDDEN), np.float32))
-    c0 = Tensor(np.zeros((BATCH, HIDDEN), np.float32))
-    params = [Tensor(a, requires_grad=True) for a in arrays]
+    # nn.LSTM(INPUT, HIDDEN) is the default layer; fused=False is its unfused option
+    model = nn.LSTM(INPUT, HIDDEN) if fused else nn.LSTM(INPUT, HIDDEN, fused=False)
+    model.load_state_dict(dict(zip(NAMES, arrays, strict=True)))
+    opt = SGD(model.parameters(), lr=LR)
 
     def step() -> StepResult:
-        out, _ = run(x, h0, c0, *params)
+        out, _ = model(x)
         loss = (out * out).mean()
         loss.backward()
-        probe = float(params[1].grad[0, 0])
-        sgd_update(params, LR)
+        probe = float(model.weight_hh_l0.grad[0, 0])
+        opt.step()
+        opt.zero_grad()
         return float(loss.data), probe
 
     return Prepared(step)
@@ -106,20 +118,16 @@ def _torch() -> Prepared:
     x_data, arrays = _problem()
     x = torch.from_numpy(x_data)
     model = torch.nn.LSTM(INPUT, HIDDEN)
-    with torch.no_grad():
-        for p, a in zip(model.parameters(), arrays):  # weight_ih, weight_hh, bias_ih, bias_hh
-            p.copy_(torch.from_numpy(a))
-    params = list(model.parameters())
+    model.load_state_dict({k: torch.from_numpy(a) for k, a in zip(NAMES, arrays, strict=True)})
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
 
     def step() -> StepResult:
         out, _ = model(x)
         loss = (out * out).mean()
         loss.backward()
-        probe = params[1].grad[0, 0].item()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
+        probe = model.weight_hh_l0.grad[0, 0].item()
+        opt.step()
+        opt.zero_grad()
         return loss.item(), probe
 
     return Prepared(step)

@@ -6,8 +6,14 @@ lr 0.01. A step is: forward, backward, update, zero grads. Here the time goes in
 so it measures how close an engine gets to plain numpy; the ``numpy`` engine is a
 hand-written forward/backward with no graph at all, the floor for a numpy-based engine.
 
-tracegrad uses ``autograd.functional.cross_entropy`` (a stable log-softmax feeding the
-negative log-likelihood).
+Engines, each the way its users write it:
+- ``tracegrad``: ``nn.MLP([784, 256, 128, 10], activation="relu")`` with the shared weights
+  loaded, ``autograd.functional.cross_entropy``, ``nn.optim.SGD(model.parameters(),
+  lr=0.01)``, ``opt.step()``, ``opt.zero_grad()``.
+- ``torch``: the same layout as ``torch.nn.Sequential`` of ``Linear`` and ``ReLU``
+  (`benchmarks.mlp.torch_mlp`), ``torch.nn.functional.cross_entropy``, ``torch.optim.SGD``
+  (its default, the per-parameter loop on CPU), ``step()``, ``zero_grad()``.
+- ``numpy``: forward, backward and ``p -= lr * g`` by hand.
 
 The gradient probe is d loss / d (first layer's weight[0, 0]).
 """
@@ -19,8 +25,7 @@ import numpy as np
 from benchmarks.data import mnist_like_problem
 from benchmarks.flops import dense_step
 from benchmarks.harness import Prepared, StepResult
-from benchmarks.mlp import forward, make_params
-from benchmarks.sgd import sgd_update
+from benchmarks.mlp import make_params, torch_mlp_of, tracegrad_mlp
 
 DESCRIPTION = "MLP 784-256-128-10, batch 128, cross-entropy, one SGD step (matmul-bound)"
 ENGINES = ("tracegrad", "torch", "numpy")
@@ -37,17 +42,21 @@ FLOPS = dense_step(128, (784, 256, 128, 10))
 def _tracegrad() -> Prepared:
     import autograd.functional as F
     from autograd import Tensor
+    from nn.optim import SGD
 
     problem = mnist_like_problem()
     x = Tensor(problem.x)
     targets = problem.y
-    params = make_params(problem, lambda a: Tensor(a, requires_grad=True))
+    model = tracegrad_mlp(problem, "relu")
+    first = model[0].weight
+    opt = SGD(model.parameters(), lr=LR)
 
     def step() -> StepResult:
-        loss = F.cross_entropy(forward(x, params), targets)
+        loss = F.cross_entropy(model(x), targets)
         loss.backward()
-        probe = float(params[0].grad[0, 0])
-        sgd_update(params, LR)
+        probe = float(first.grad[0, 0])
+        opt.step()
+        opt.zero_grad()
         return float(loss.data), probe
 
     return Prepared(step)
@@ -60,16 +69,16 @@ def _torch() -> Prepared:
     problem = mnist_like_problem()
     x = torch.from_numpy(problem.x)
     targets = torch.from_numpy(problem.y)
-    params = make_params(problem, lambda a: torch.from_numpy(a).requires_grad_())
+    model = torch_mlp_of(problem, "relu")
+    first = model[0].weight
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
 
     def step() -> StepResult:
-        loss = F.cross_entropy(forward(x, params), targets)
+        loss = F.cross_entropy(model(x), targets)
         loss.backward()
-        probe = params[0].grad[0, 0].item()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
+        probe = first.grad[0, 0].item()
+        opt.step()
+        opt.zero_grad()
         return loss.item(), probe
 
     return Prepared(step)

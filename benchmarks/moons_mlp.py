@@ -7,6 +7,15 @@ forward, backward, SGD update with lr 0.1, zero grads. Tensor engines do the who
 few array ops; micrograd does it per sample with scalar Values (its own ``nn.MLP``, with its
 weights overwritten by the shared ones), so it is much slower and gets fewer repeats.
 
+Engines, each the way its users write it:
+- ``tracegrad``: ``nn.MLP([2, 16, 16, 1], activation="relu")`` with the shared weights
+  loaded, ``nn.optim.SGD(model.parameters(), lr=0.1)``, ``opt.step()``, ``opt.zero_grad()``.
+- ``torch``: the same layout as ``torch.nn.Sequential`` of ``Linear`` and ``ReLU``
+  (`benchmarks.mlp.torch_mlp`), ``torch.optim.SGD`` (its default, the per-parameter loop
+  on CPU), ``step()``, ``zero_grad()``.
+- ``micrograd``: its ``nn.MLP``, ``model.zero_grad()`` and the demo's own update loop
+  ``p.data -= lr * p.grad`` (micrograd has no optimizer).
+
 The gradient probe is d loss / d (first layer's weight[0, 0]).
 """
 
@@ -16,8 +25,7 @@ import gc
 
 from benchmarks.data import moons_problem
 from benchmarks.harness import Prepared, StepResult
-from benchmarks.mlp import forward, make_params, squared_sum
-from benchmarks.sgd import sgd_update
+from benchmarks.mlp import squared_sum, torch_mlp_of, tracegrad_mlp
 
 DESCRIPTION = "micrograd's demo: MLP 2-16-16-1, 100 moons points, hinge loss + L2, SGD step"
 ENGINES = ("tracegrad", "torch", "micrograd")
@@ -30,18 +38,22 @@ LR = 0.1
 
 def _tracegrad() -> Prepared:
     from autograd import Tensor
+    from nn.optim import SGD
 
     problem = moons_problem()
     x = Tensor(problem.x)
     y = Tensor(problem.y.reshape(-1, 1))
-    params = make_params(problem, lambda a: Tensor(a, requires_grad=True))
+    model = tracegrad_mlp(problem, "relu")
+    params = list(model.parameters())
+    opt = SGD(params, lr=LR)
 
     def step() -> StepResult:
-        scores = forward(x, params)
+        scores = model(x)
         loss = (1 - y * scores).relu().mean() + ALPHA * squared_sum(params)
         loss.backward()
         probe = float(params[0].grad[0, 0])
-        sgd_update(params, LR)
+        opt.step()
+        opt.zero_grad()
         return float(loss.data), probe
 
     return Prepared(step)
@@ -53,17 +65,17 @@ def _torch() -> Prepared:
     problem = moons_problem()
     x = torch.from_numpy(problem.x)
     y = torch.from_numpy(problem.y.reshape(-1, 1))
-    params = make_params(problem, lambda a: torch.from_numpy(a).requires_grad_())
+    model = torch_mlp_of(problem, "relu")
+    params = list(model.parameters())
+    opt = torch.optim.SGD(params, lr=LR)
 
     def step() -> StepResult:
-        scores = forward(x, params)
+        scores = model(x)
         loss = (1 - y * scores).relu().mean() + ALPHA * squared_sum(params)
         loss.backward()
         probe = params[0].grad[0, 0].item()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
+        opt.step()
+        opt.zero_grad()
         return loss.item(), probe
 
     return Prepared(step)

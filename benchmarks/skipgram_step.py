@@ -7,12 +7,18 @@ SGD with lr 0.025 (word2vec's default). Centres and contexts follow a Zipf law a
 the unigram^0.75 table, so rows repeat within a batch as they do in text.
 
 Engines:
-- ``tracegrad``: the gathered rows are leaf tensors; autograd computes their gradients, and
-  the update adds ``-lr · grad`` back into only those rows (`scatter_add_rows`, a Numba
-  kernel; repeated words accumulate) — sparse row updates, as word2vec implementations do.
-- ``tracegrad-dense``: ``F.embedding`` on the full tables, dense (V, D) gradients, dense SGD.
-- ``torch``: ``F.embedding`` with dense gradients (PyTorch's default) and an SGD step.
-- ``torch-sparse``: ``F.embedding(sparse=True)`` and ``torch.optim.SGD`` on sparse gradients.
+- ``tracegrad``: what a user writes: two ``nn.Embedding(10_000, 100)`` with their defaults
+  (the shared tables loaded; dense (V, D) gradients, the only kind ``nn.Embedding`` makes),
+  ``nn.optim.SGD([...], lr=0.025)``, ``opt.step()``, ``opt.zero_grad()``.
+- ``tracegrad-sparse``: a hand-written fast path no layer takes: the gathered rows are leaf
+  tensors, autograd computes their gradients, and the update adds ``-lr · grad`` back into
+  only those rows of the numpy tables (`scatter_add_rows`, a Numba kernel; repeated words
+  accumulate) — sparse row updates, as word2vec implementations do; no optimizer.
+- ``torch``: two ``torch.nn.Embedding(10_000, 100)`` with their defaults (dense gradients),
+  ``torch.optim.SGD`` (its default, the per-parameter loop on CPU), ``step()``,
+  ``zero_grad()``.
+- ``torch-sparse``: ``torch.nn.Embedding(..., sparse=True)`` and the same ``torch.optim.SGD``
+  on its sparse gradients.
 - ``numpy``: the same math by hand, rows updated with ``np.add.at``.
 
 The gradient probe is d loss / d W_in[c, 0] for the first centre word c.
@@ -25,7 +31,7 @@ import numpy as np
 from benchmarks.harness import Prepared, StepResult
 
 DESCRIPTION = "skip-gram, negative sampling: vocab 10k, dim 100, batch 512, 5 negatives, SGD"
-ENGINES = ("tracegrad", "tracegrad-dense", "torch", "torch-sparse", "numpy")
+ENGINES = ("tracegrad", "tracegrad-sparse", "torch", "torch-sparse", "numpy")
 REPEATS = dict.fromkeys(ENGINES, 50)
 WARMUP = dict.fromkeys(ENGINES, 5)
 
@@ -50,7 +56,32 @@ def _problem() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return w_in, w_out, centres, words, labels
 
 
-def _tracegrad(dense: bool) -> Prepared:
+def _tracegrad() -> Prepared:
+    import autograd.functional as F
+    import nn
+    from nn.optim import SGD
+
+    w_in, w_out, centres, words, labels = _problem()
+    emb_in, emb_out = nn.Embedding(VOCAB, DIM), nn.Embedding(VOCAB, DIM)
+    emb_in.load_state_dict({"weight": w_in})
+    emb_out.load_state_dict({"weight": w_out})
+    opt = SGD([emb_in.weight, emb_out.weight], lr=LR)
+
+    def step() -> StepResult:
+        v = emb_in(centres)
+        u = emb_out(words)
+        scores = (u * v.reshape(BATCH, 1, DIM)).sum(axis=2)
+        loss = F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") / BATCH
+        loss.backward()
+        probe = float(emb_in.weight.grad[centres[0], 0])
+        opt.step()
+        opt.zero_grad()
+        return float(loss.data), probe
+
+    return Prepared(step)
+
+
+def _tracegrad_sparse() -> Prepared:
     import autograd.functional as F
     from autograd import Tensor
     from autograd.kernels.embedding import scatter_add_rows
@@ -58,28 +89,16 @@ def _tracegrad(dense: bool) -> Prepared:
     w_in, w_out, centres, words, labels = _problem()
     flat_words = words.reshape(-1)
     first = centres == centres[0]
-    if dense:
-        w_in_t, w_out_t = Tensor(w_in, requires_grad=True), Tensor(w_out, requires_grad=True)
 
     def step() -> StepResult:
-        if dense:
-            v = F.embedding(w_in_t, centres)
-            u = F.embedding(w_out_t, words)
-        else:
-            v = Tensor(w_in[centres], requires_grad=True)
-            u = Tensor(w_out[words], requires_grad=True)
+        v = Tensor(w_in[centres], requires_grad=True)
+        u = Tensor(w_out[words], requires_grad=True)
         scores = (u * v.reshape(BATCH, 1, DIM)).sum(axis=2)
         loss = F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") / BATCH
         loss.backward()
-        if dense:
-            probe = float(w_in_t.grad[centres[0], 0])
-            for w in (w_in_t, w_out_t):
-                w.data -= LR * w.grad
-                w.grad = None
-        else:
-            probe = float(v.grad[first, 0].sum())
-            scatter_add_rows(w_in, centres, -LR * v.grad)
-            scatter_add_rows(w_out, flat_words, -LR * u.grad.reshape(-1, DIM))
+        probe = float(v.grad[first, 0].sum())
+        scatter_add_rows(w_in, centres, -LR * v.grad)
+        scatter_add_rows(w_out, flat_words, -LR * u.grad.reshape(-1, DIM))
         return float(loss.data), probe
 
     return Prepared(step)
@@ -90,22 +109,28 @@ def _torch(sparse: bool) -> Prepared:
     import torch.nn.functional as F
 
     w_in, w_out, centres, words, labels = _problem()
-    w_in_t = torch.from_numpy(w_in).requires_grad_()
-    w_out_t = torch.from_numpy(w_out).requires_grad_()
+    # nn.Embedding(V, D) is the default layer; sparse=True is its sparse-gradient option
+    if sparse:
+        emb_in = torch.nn.Embedding(VOCAB, DIM, sparse=True)
+        emb_out = torch.nn.Embedding(VOCAB, DIM, sparse=True)
+    else:
+        emb_in, emb_out = torch.nn.Embedding(VOCAB, DIM), torch.nn.Embedding(VOCAB, DIM)
+    emb_in.load_state_dict({"weight": torch.from_numpy(w_in)})
+    emb_out.load_state_dict({"weight": torch.from_numpy(w_out)})
     centres_t, words_t = torch.from_numpy(centres), torch.from_numpy(words)
     labels_t = torch.from_numpy(labels)
-    sgd = torch.optim.SGD([w_in_t, w_out_t], lr=LR)
+    opt = torch.optim.SGD([emb_in.weight, emb_out.weight], lr=LR)
 
     def step() -> StepResult:
-        v = F.embedding(centres_t, w_in_t, sparse=sparse)
-        u = F.embedding(words_t, w_out_t, sparse=sparse)
+        v = emb_in(centres_t)
+        u = emb_out(words_t)
         scores = (u * v.unsqueeze(1)).sum(dim=2)
         loss = F.binary_cross_entropy_with_logits(scores, labels_t, reduction="sum") / BATCH
         loss.backward()
-        grad = w_in_t.grad.coalesce().to_dense() if sparse else w_in_t.grad
-        probe = grad[centres[0], 0].item()
-        sgd.step()
-        sgd.zero_grad(set_to_none=True)
+        grad = emb_in.weight.grad
+        probe = (grad.coalesce().to_dense() if sparse else grad)[centres[0], 0].item()
+        opt.step()
+        opt.zero_grad()
         return loss.item(), probe
 
     return Prepared(step)
@@ -137,8 +162,8 @@ def _numpy() -> Prepared:
 def setup(engine: str) -> Prepared:
     """Return the timed step for ``engine`` (one of ``ENGINES``)."""
     builders = {
-        "tracegrad": lambda: _tracegrad(dense=False),
-        "tracegrad-dense": lambda: _tracegrad(dense=True),
+        "tracegrad": _tracegrad,
+        "tracegrad-sparse": _tracegrad_sparse,
         "torch": lambda: _torch(sparse=False),
         "torch-sparse": lambda: _torch(sparse=True),
         "numpy": _numpy,

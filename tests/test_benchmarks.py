@@ -1,10 +1,12 @@
-"""The benchmark package's pure parts: FLOP counts, the environment of measuring runs, report
-formatting. No timing is asserted and nothing is measured."""
+"""The benchmark package: FLOP counts, the environment of measuring runs, report formatting,
+and that every workload's engines run the public path their users write (a step or two of
+each, in this process, on small data). No timing is asserted and nothing is measured."""
 
 from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from benchmarks import flops, harness, report
@@ -186,3 +188,262 @@ def test_scaling_aggregate_takes_median_time_and_largest_memory():
     assert agg["bytes_per_node"] == 500.0
     assert agg["ms"] == pytest.approx(60.0)
     assert aggregate([{"status": "error", "nodes": 5, "error": "x"}])["status"] == "error"
+
+
+# --- every engine runs the path its users write ---------------------------------------------
+#
+# One step of each workload per engine, in this process, with the layers and optimizers each
+# engine calls recorded: tracegrad's through `nn.Module.__call__` and `nn.optim.Optimizer`,
+# PyTorch's through its global module-forward and optimizer-step hooks.
+
+#: workload -> (layers the engine "tracegrad" must call, layers its twin "torch" must call,
+#: the optimizer both must step: None for a workload that updates nothing)
+USER_PATH = {
+    "moons_mlp": ({"MLP", "Linear", "ReLU"}, {"MLP", "Linear", "ReLU"}, "SGD"),
+    "mlp_step": ({"MLP", "Linear", "ReLU"}, {"MLP", "Linear", "ReLU"}, "SGD"),
+    "conv2d": ({"Conv2d"}, {"Conv2d"}, None),
+    "lenet_step": (
+        {"LeNet5", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"},
+        {"LeNet5", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"},
+        "SGD",
+    ),
+    "lstm_step": ({"LSTM"}, {"LSTM"}, "SGD"),
+    "skipgram_step": ({"Embedding"}, {"Embedding"}, "SGD"),
+    "seq2seq_step": (
+        {"Seq2Seq", "Embedding", "LSTM", "Linear"},
+        {"TorchSeq2Seq", "Embedding", "LSTM", "LSTMCell", "Linear"},
+        "Adam",
+    ),
+    "mlp_epoch": ({"MLP", "Linear", "ReLU"}, {"MLP", "Linear", "ReLU"}, "Adam"),
+    "lenet_epoch": ({"LeNet5", "Conv2d", "Linear"}, {"LeNet5", "Conv2d", "Linear"}, "Adam"),
+}
+
+
+class Calls:
+    """What one engine's steps called: module instances and optimizer instances."""
+
+    def __init__(self) -> None:
+        self.modules: list = []
+        self.steps: list = []
+        self.zero_grads: list = []
+
+    def layer_names(self) -> set[str]:
+        return {type(m).__name__ for m in self.modules}
+
+    def optimizer_names(self) -> set[str]:
+        return {type(o).__name__ for o in self.steps}
+
+
+@pytest.fixture
+def small_epochs(monkeypatch):
+    """The epoch workloads on 256 bundled images (4 batches) instead of a whole epoch."""
+    from benchmarks import epoch
+
+    def few() -> tuple:
+        from nn.data import load_mnist5k
+
+        x, y = load_mnist5k()
+        order = np.random.default_rng(0).permutation(len(x))[:256]
+        return x[order], y[order], "256 bundled images (test)"
+
+    monkeypatch.setattr(epoch, "dataset", few)
+
+
+def _run_tracegrad(monkeypatch, workload: str, engine: str, steps: int = 2) -> tuple:
+    import nn
+    from benchmarks import load_workload
+    from nn.optim import Optimizer
+
+    calls = Calls()
+    call, step, zero_grad = nn.Module.__call__, Optimizer.step, Optimizer.zero_grad
+
+    def recording_call(self, *args, **kwargs):
+        calls.modules.append(self)
+        return call(self, *args, **kwargs)
+
+    def recording_step(self, *args, **kwargs):
+        calls.steps.append(self)
+        return step(self, *args, **kwargs)
+
+    def recording_zero_grad(self, *args, **kwargs):
+        calls.zero_grads.append(self)
+        return zero_grad(self, *args, **kwargs)
+
+    monkeypatch.setattr(nn.Module, "__call__", recording_call)
+    monkeypatch.setattr(Optimizer, "step", recording_step)
+    monkeypatch.setattr(Optimizer, "zero_grad", recording_zero_grad)
+    prepared = load_workload(workload).setup(engine)
+    results = [prepared.step() for _ in range(steps)]
+    return calls, results
+
+
+def _run_torch(torch, workload: str, engine: str, steps: int = 2) -> tuple:
+    from torch.nn.modules.module import register_module_forward_hook
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    from benchmarks import engines, load_workload
+
+    engines.load(engine)
+    calls = Calls()
+    hooks = [
+        register_module_forward_hook(lambda m, args, out: calls.modules.append(m)),
+        register_optimizer_step_post_hook(lambda o, args, kwargs: calls.steps.append(o)),
+    ]
+    try:
+        prepared = load_workload(workload).setup(engine)
+        results = [prepared.step() for _ in range(steps)]
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return calls, results
+
+
+def _params(objects) -> set[int]:
+    return {id(p) for o in objects for p in o.parameters()}
+
+
+def _optimized(optimizers) -> set[int]:
+    return {id(p) for o in optimizers for g in o.param_groups for p in g["params"]}
+
+
+@pytest.mark.parametrize("workload", sorted(USER_PATH))
+def test_tracegrad_engine_runs_the_public_layers_and_nn_optim(monkeypatch, small_epochs, workload):
+    """The engine named "tracegrad" calls the `nn` layers of its workload, steps an
+    `nn.optim` optimizer once per update over exactly the parameters of the layers it
+    called, and clears the gradients with ``opt.zero_grad()``: no hand-written update."""
+    import nn
+
+    layers, _, optimizer = USER_PATH[workload]
+    calls, _ = _run_tracegrad(monkeypatch, workload, "tracegrad")
+    assert layers <= calls.layer_names(), f"{workload}: tracegrad called {calls.layer_names()}"
+    for m in calls.modules:
+        if isinstance(m, nn.LSTM):  # nn.LSTM(input, hidden) with its defaults: fused
+            assert m.fused is True
+            assert m.variant == "standard"
+    if optimizer is None:
+        assert calls.steps == []
+        return
+    assert calls.optimizer_names() == {optimizer}
+    assert len(calls.steps) >= 2  # one per update
+    assert calls.zero_grads, f"{workload}: tracegrad never called opt.zero_grad()"
+    assert _optimized(calls.steps) == _params(calls.modules)
+
+
+@pytest.mark.parametrize("workload", sorted(USER_PATH))
+def test_torch_twin_runs_the_same_layers_and_torch_optim_with_its_defaults(small_epochs, workload):
+    torch = pytest.importorskip("torch")
+    _, layers, optimizer = USER_PATH[workload]
+    calls, _ = _run_torch(torch, workload, "torch")
+    assert layers <= calls.layer_names(), f"{workload}: torch called {calls.layer_names()}"
+    for m in calls.modules:
+        if isinstance(m, torch.nn.Embedding):
+            assert m.sparse is False  # the default
+    if optimizer is None:
+        assert calls.steps == []
+        return
+    assert calls.optimizer_names() == {optimizer}
+    assert len(calls.steps) >= 2
+    for opt in calls.steps:
+        assert opt.defaults["foreach"] is None  # PyTorch's default: a loop on CPU
+    assert _optimized(calls.steps) == _params(calls.modules)
+
+
+def test_tracegrad_and_torch_agree_through_the_public_path(monkeypatch, small_epochs):
+    """First loss, gradient probe and loss after one update, to float32 rounding, on the
+    workloads whose layers changed to the public path."""
+    torch = pytest.importorskip("torch")
+    for workload in ("moons_mlp", "mlp_step", "lenet_step", "lstm_step", "skipgram_step"):
+        _, ours = _run_tracegrad(monkeypatch, workload, "tracegrad")
+        _, theirs = _run_torch(torch, workload, "torch")
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, err_msg=workload)
+
+
+def test_variants_are_beside_the_default_not_instead_of_it(monkeypatch):
+    import nn
+    from benchmarks import load_workload
+
+    for name in USER_PATH:
+        assert load_workload(name).ENGINES[0] == "tracegrad"
+    assert "tracegrad-sparse" in load_workload("skipgram_step").ENGINES
+    calls, _ = _run_tracegrad(monkeypatch, "lstm_step", "tracegrad-unfused", steps=1)
+    (lstm,) = {m for m in calls.modules if isinstance(m, nn.LSTM)}
+    assert lstm.fused is False
+    assert calls.optimizer_names() == {"SGD"}
+    calls, _ = _run_tracegrad(monkeypatch, "skipgram_step", "tracegrad-sparse", steps=1)
+    assert calls.steps == []  # the hand-written sparse row update, reported as a variant
+
+
+def test_torch_sparse_variant_uses_sparse_embeddings():
+    torch = pytest.importorskip("torch")
+    calls, _ = _run_torch(torch, "skipgram_step", "torch-sparse", steps=1)
+    embeddings = [m for m in calls.modules if isinstance(m, torch.nn.Embedding)]
+    assert embeddings
+    assert all(m.sparse for m in embeddings)
+    assert calls.optimizer_names() == {"SGD"}
+
+
+# --- the epoch workloads' data ----------------------------------------------------------------
+
+
+def _no_download(monkeypatch):
+    import nn.data
+    import nn.data.fetch
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the benchmarks must not download anything")
+
+    monkeypatch.setattr(nn.data, "fetch_mnist", refuse)
+    monkeypatch.setattr(nn.data.fetch, "fetch_mnist", refuse)
+
+
+def test_epoch_data_falls_back_to_the_bundled_mnist_without_downloading(monkeypatch, tmp_path):
+    from benchmarks import epoch
+
+    _no_download(monkeypatch)
+    monkeypatch.setenv("TRACEGRAD_DATA", str(tmp_path))  # an empty cache
+    x, y, what = epoch.dataset()
+    assert x.shape == (5000, 1, 28, 28)
+    assert y.shape == (5000,)
+    assert "bundled" in what
+    assert "79 batches" in what
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_epoch_data_uses_full_mnist_when_cached(monkeypatch):
+    import nn.data
+    from benchmarks import epoch
+
+    _no_download(monkeypatch)
+    images = np.zeros((130, 1, 28, 28), np.float32)
+    labels = np.arange(130) % 10
+    monkeypatch.setattr(nn.data, "load_mnist", lambda split="train": (images, labels))
+    x, y, what = epoch.dataset()
+    assert x is images
+    assert y is labels
+    assert "full MNIST" in what
+    assert "3 batches of 64" in what
+
+
+def test_epoch_data_does_not_hide_a_damaged_cache(monkeypatch):
+    import nn.data
+    from benchmarks import epoch
+    from nn.data.cache import CacheError
+
+    def damaged(split="train"):
+        raise CacheError("sha256 mismatch")
+
+    monkeypatch.setattr(nn.data, "load_mnist", damaged)
+    with pytest.raises(ValueError, match="sha256"):
+        epoch.dataset()
+
+
+def test_epoch_notes_name_the_data_set(small_epochs):
+    from benchmarks import lenet_epoch, mlp_epoch
+
+    assert mlp_epoch.setup("tracegrad").notes == [
+        "mlp_epoch: one epoch of 256 bundled images (test)"
+    ]
+    pytest.importorskip("torch")
+    assert lenet_epoch.setup("torch").notes == [
+        "lenet_epoch: one epoch of 256 bundled images (test)"
+    ]
