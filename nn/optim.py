@@ -126,17 +126,24 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        # this loop is the optimizer's own cost on every step: look the attributes up once
+        # per step, and make a parameter's state dict at its first update only
+        states, update = self.state, self._update
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is None:
+                    grad = p.grad
+                    if grad is None:
                         continue
                     if p.grad.shape != p.data.shape:
                         raise RuntimeError(
                             f"{type(self).__name__}: a parameter of shape {p.shape} has a "
-                            f"gradient of shape {p.grad.shape}"
+                            f"gradient of shape {grad.shape}"
                         )
-                    self._update(p, p.grad, self.state.setdefault(p, {}), group)
+                    state = states.get(p)
+                    if state is None:
+                        state = states[p] = {}
+                    update(p, grad, state, group)
         return loss
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict) -> None:
