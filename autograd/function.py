@@ -349,6 +349,9 @@ _data_of = operator.attrgetter("data")
 
 def _scalars_if_0d(arrays: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
     """The operands of a `scalar_math` op: numpy scalars when every array is 0-d."""
+    if len(arrays) == 2:  # most ops: spelled out, as this runs for every op on scalars
+        a, b = arrays
+        return arrays if a.ndim or b.ndim else (a[()], b[()])
     for a in arrays:
         if a.ndim:
             return arrays

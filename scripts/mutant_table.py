@@ -144,8 +144,8 @@ MUTANTS: list[Mutant] = [
        "gradient is complete before it is popped either way (what changes: memory use, and the "
        "order in which hooks on different tensors run)"),
     _m("engine-output-version-unchecked", ENGINE,
-       "        else:\n            grads = ctx.raw_backward(g, node)",
-       "        else:\n            grads = ctx.raw_backward(g, None)",
+       "            grads = ctx.raw_backward(upstream if ctx.scalar_math else g, node)",
+       "            grads = ctx.raw_backward(upstream if ctx.scalar_math else g, None)",
        "a saved output changed in place is no longer caught"),
     _m("engine-0d-scalar-grad", ENGINE,
        "            if type(g) is not ndarray:  # 0-d ops give numpy scalars\n"
@@ -204,8 +204,8 @@ MUTANTS: list[Mutant] = [
     _m("function-version-check-removed", FUNCTION,
        "        if VersionCounter.in_use and self.saved_tensors:\n"
        "            self._check_versions(output)\n"
-       "        return self._one_per_parent(type(self).backward",
-       "        return self._one_per_parent(type(self).backward",
+       "        if self.scalar_math",
+       "        if self.scalar_math",
        "removed version check: backward uses arrays changed in place"),
     _m("function-recorded-version-check-removed", FUNCTION,
        "        if VersionCounter.in_use and self.saved_tensors:\n"
@@ -312,9 +312,19 @@ MUTANTS: list[Mutant] = [
     _m("ew-div-ga", OPS + "elementwise.py",
        "ga = grad / b\n        # d/da", "ga = grad * b\n        # d/da", "d(a/b)/da taken as b"),
     _m("ew-pow-exponent", OPS + "elementwise.py",
-       "# d/da: b·a^(b-1)\n        ga = grad * b * a ** (b - 1)",
-       "# d/da: b·a^(b-1)\n        ga = grad * b * a**b",
+       "# d/da: b·a^(b-1)\n        ga = grad * b * np.power(a, b - 1)",
+       "# d/da: b·a^(b-1)\n        ga = grad * b * np.power(a, b)",
        "off by one in the exponent of d(a^b)/da"),
+    _m("ew-pow-scalar-operator", OPS + "elementwise.py",
+       "out = np.power(a, b)", "out = a**b",
+       "0-d pow through numpy's scalar ** differs from the array path in the last bit"),
+    _m("unary-scalar-relu-nan", OPS + "unary.py",
+       "return a if not a <= 0 else _ZEROS[type(a)]", "return a if a > 0 else _ZEROS[type(a)]",
+       "relu of a 0-d NaN gives 0 instead of NaN (np.maximum keeps NaN)"),
+    _m("function-scalar-operands-mixed", FUNCTION,
+       "return arrays if a.ndim or b.ndim else (a[()], b[()])",
+       "return arrays if a.ndim and b.ndim else (a[()], b[()])",
+       "a 0-d operand beside an array is passed as a scalar and the other loses its shape"),
     _m("ew-pow-log-zero", OPS + "elementwise.py",
        "np.log(np.where(a == 0, 1, a))", "np.log(a)",
        "d(a^b)/db is NaN at a == 0 instead of 0"),

@@ -112,6 +112,12 @@ def test_saved_scalar_is_a_copy_in_place_changes_cannot_stale():
     c1 += 1
     with pytest.raises(RuntimeError, match="modified in place"):
         y1.backward()
+    # a 0-d operand beside an array takes the array path: saved as the array, and checked
+    c2 = Tensor(3.0)
+    y2 = (w1 * c2).sum()
+    c2 += 1
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y2.backward()
 
 
 def test_vjp_of_a_scalar_node_gives_arrays():
