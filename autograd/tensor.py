@@ -9,6 +9,7 @@ import numpy as np
 
 from autograd.dtypes import as_array, get_default_dtype, is_floating
 from autograd.function import Function, SharedArrayCounter, VersionCounter, builtin_error
+from autograd.kernels.axpy import axpy
 from autograd.state import STATE
 
 if TYPE_CHECKING:
@@ -417,6 +418,15 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self._inplace("div", lambda d, v: np.divide(d, v, out=d), other)
 
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """In place: ``self += alpha · other`` (PyTorch's ``add_``), allowed where ``+=`` is.
+
+        ``other`` broadcasts to this tensor's shape; ``alpha`` is rounded to its dtype first,
+        as numpy rounds a Python number. When both are contiguous float arrays of one shape
+        and dtype it is one fused pass (`autograd.kernels.axpy`), the optimizers' update.
+        """
+        return self._inplace("add_", lambda d, v: _add_scaled(d, v, alpha), other)
+
     def _inplace(self, op: str, update: Callable[[np.ndarray, Any], Any], value: Any) -> Tensor:
         """Change data in place where that cannot corrupt a gradient, and bump the version.
 
@@ -586,6 +596,26 @@ def lift(value: Any, like: Tensor | None = None) -> Tensor:
             dtype = get_default_dtype()
         return wrap(np.asarray(value, dtype=dtype))
     return Tensor(value)
+
+
+def _add_scaled(d: np.ndarray, v: Any, alpha: float) -> None:
+    """``d += alpha · v`` in place: the fused kernel where it applies, numpy otherwise (which
+    also handles broadcasting and a ``v`` overlapping ``d``)."""
+    if (
+        type(v) is np.ndarray
+        and v.dtype == d.dtype
+        and v.shape == d.shape
+        and d.dtype.char in "fd"  # float32, float64: the types kernels compile for
+        and d.flags.c_contiguous
+        and v.flags.c_contiguous
+        and d.flags.writeable
+        and not np.may_share_memory(d, v)
+    ):
+        axpy(d.dtype.type(alpha), v.reshape(-1), d.reshape(-1))
+    elif alpha == 1:
+        np.add(d, v, out=d)
+    else:
+        np.add(d, np.multiply(alpha, v), out=d)
 
 
 def _compare(ufunc: np.ufunc, a: Tensor, b: Any) -> Tensor:

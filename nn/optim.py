@@ -242,7 +242,7 @@ class SGD(Optimizer):
                 dampening = group["dampening"]
                 buf += g if dampening == 0 else (1 - dampening) * g
             g = g + momentum * buf if group["nesterov"] else buf
-        p -= group["lr"] * g
+        p.add_(g, alpha=-group["lr"])
 
 
 class Adam(Optimizer):

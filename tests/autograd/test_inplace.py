@@ -133,3 +133,44 @@ def test_changing_an_output_an_op_saved_raises():
     view += 5.0
     with pytest.raises(RuntimeError, match=r"backward of 'exp': its output .*modified in place"):
         e.sum().backward()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_scaled_equals_numpy_two_steps_and_bumps_the_version(dtype):
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((40, 30)).astype(dtype)
+    g = rng.standard_normal((40, 30)).astype(dtype)
+    p = Tensor(start, requires_grad=True)
+    y = (p * p).sum()  # mul saved p
+    with no_grad():
+        assert p.add_(g, alpha=-0.025) is p
+    np.testing.assert_array_equal(p.data, start - dtype(0.025) * g)  # the fused kernel
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_add_scaled_falls_back_to_numpy_for_broadcasts_views_and_overlap():
+    p = Tensor(np.arange(6.0).reshape(2, 3))
+    p.add_(Tensor([1.0, 2.0, 3.0]), alpha=2)  # a broadcast row
+    np.testing.assert_array_equal(p.data, [[2, 5, 8], [5, 8, 11]])
+    p.add_(np.asfortranarray(np.ones((2, 3))))  # a non-contiguous value of the same shape
+    np.testing.assert_array_equal(p.data, [[3, 6, 9], [6, 9, 12]])
+    r = Tensor(np.arange(5.0))
+    r.add_(r.data, alpha=3.0)  # the tensor's own array
+    np.testing.assert_array_equal(r.data, 4 * np.arange(5.0))
+    # a value overlapping the data one element apart: numpy buffers it, the result is the
+    # sum of the old values (a plain loop would carry each update into the next element)
+    base = np.arange(6.0)
+    t = Tensor(np.zeros(5))
+    t.data = base[1:]
+    t.add_(base[:5])
+    np.testing.assert_array_equal(base, [0, 1, 3, 5, 7, 9])
+
+
+def test_add_scaled_is_refused_where_plus_equals_is():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with pytest.raises(RuntimeError, match="in-place add_ on 'w': a leaf tensor"):
+        w.add_(np.ones(2), alpha=-0.1)
+    x = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"in-place add_ on a tensor of shape \(2, 3\)"):
+        x.add_(np.ones(4))
