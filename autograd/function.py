@@ -233,7 +233,7 @@ class Function:
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         state = STATE
-        out = tensor_of(data)
+        out = _fill(_new_tensor(Tensor), data, None)  # tensor_of, one call fewer per op
         if cls.returns_view and np.may_share_memory(data, arrays[0]):
             out._version = inputs[0]._counter()
         if state.grad_enabled:
@@ -293,7 +293,10 @@ class Function:
         if self.scalar_math and type(grad) is np.ndarray and not grad.ndim:
             # a 0-d output of an elementwise op: its forward ran on scalars (see scalar_math)
             grad = grad[()]
-        return self._one_per_parent(type(self).backward(self, grad))
+        grads = type(self).backward(self, grad)
+        if type(grads) is tuple and len(grads) == len(self.parents):
+            return grads  # the common case, without a call (this runs once per node)
+        return self._one_per_parent(grads)
 
     def recorded_backward(self, grad: Tensor, output: Tensor) -> tuple[Any, ...]:
         """The op's backward built from recorded ops (for ``create_graph=True``): one Tensor
@@ -418,4 +421,4 @@ def _check_forward(name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx:
 
 
 # Imported last: Tensor's operators call Function.apply, and apply builds Tensors.
-from autograd.tensor import Tensor, tensor_of  # noqa: E402
+from autograd.tensor import Tensor, _fill, _new_tensor  # noqa: E402
