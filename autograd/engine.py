@@ -222,6 +222,9 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
     anomaly = STATE.anomaly
     ndarray = np.ndarray
     given_to_leaves: set[int] = set()
+    # the tensors whose pending gradient is a sum this sweep made: no one else holds that
+    # array, so their next gradient is added to it in place instead of into a new array
+    summed: set[Tensor] = set()
     while ready:
         node = ready.pop()
         g = upstream = pending.pop(node, None)
@@ -263,7 +266,14 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
                 if pg.shape != d.shape or pg.dtype != d.dtype:
                     pg = ctx.as_input_grad(pg, d)
                 prev = pending.get(p)
-                pending[p] = pg if prev is None else prev + pg
+                if prev is None:
+                    pending[p] = pg
+                elif p in summed:
+                    np.add(prev, pg, out=prev)
+                else:
+                    pending[p] = total = prev + pg
+                    if type(total) is ndarray:  # not a numpy scalar (sums of 0-d gradients)
+                        summed.add(p)
             n -= 1
             if n:
                 waiting[p] = n

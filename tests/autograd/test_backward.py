@@ -259,3 +259,22 @@ def test_grad_of_an_intermediate_in_a_diamond():
     # df/ds = 3(s + 1) + 3s = 6s + 3
     np.testing.assert_allclose(gs, 6 * s.data + 3)
     np.testing.assert_allclose(gx, gs * 2 * x.data)
+
+
+def test_fan_in_sums_in_place_only_into_arrays_the_sweep_made():
+    # add's backward hands one array to x and y; x then receives two more gradients, which
+    # the sweep sums into an array of its own, never into the one y also holds
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = Tensor(np.ones(3), requires_grad=True)
+    mid = x + y
+    out = mid * 1.0 + x * 2.0 + x * 3.0 + mid * 4.0
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [10.0, 10.0, 10.0])  # 1 + 4 (via mid) + 2 + 3
+    np.testing.assert_array_equal(y.grad, [5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(mid.grad, [5.0, 5.0, 5.0])
+    seed = np.ones(3)
+    z = x * 1.0
+    w = z + z + z  # three gradients for z, the first two the seed array itself
+    w.backward(seed)
+    np.testing.assert_array_equal(z.grad, [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(seed, [1.0, 1.0, 1.0])
