@@ -444,6 +444,13 @@ MUTANTS: list[Mutant] = [
        "the gradient of a column-major input is computed row-major",
        equivalent="(yᵀxᵀ)ᵀ = xy: the same product (BLAS may sum in another order), only "
        "the memory layout of the result differs"),
+    _m("matmul-outer-layout", OPS + "matmul.py",
+       "return (y.T * x.T).T if transposed else x * y", "return x * y",
+       "an outer-product weight gradient comes out column-major for a row-major weight"),
+    _m("matmul-outer-wrong-factor", OPS + "matmul.py",
+       "return (y.T * x.T).T if transposed else x * y",
+       "return (y.T * x.T).T if transposed else x * x.sum()",
+       "the outer product drops one factor"),
     # --- softmax ----------------------------------------------------------------------------
     _m("softmax-vjp-sum", OPS + "softmax.py",
        "(grad * s).sum(axis=ctx.axis, keepdims=True)",

@@ -20,7 +20,13 @@ def _product_like(like: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Leaf copies and optimizer updates then stream through memory instead of striding.
     """
     plain = like.ndim == x.ndim == y.ndim == 2  # batched products keep numpy's layout
-    if plain and like.flags.f_contiguous and not like.flags.c_contiguous:
+    transposed = plain and like.flags.f_contiguous and not like.flags.c_contiguous
+    if x.shape[-1] == 1:
+        # an outer product (the gradient of a product with one output column, e.g. attention
+        # scores vᵀ tanh(…)): a broadcast multiply gives the same numbers about three times
+        # faster than BLAS with an inner dimension of 1
+        return (y.T * x.T).T if transposed else x * y
+    if transposed:
         return (y.T @ x.T).T
     return x @ y
 

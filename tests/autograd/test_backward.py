@@ -209,6 +209,21 @@ def test_batched_input_times_transposed_weight_backpropagates():
     np.testing.assert_allclose(x.grad, g @ w.data, rtol=1e-12)
 
 
+@pytest.mark.parametrize(("batch", "out"), [(1, 3), (4, 1), (1, 1)])
+def test_outer_product_gradients_equal_blas_and_keep_the_weight_layout(batch, out):
+    """A product whose gradient is an outer product (one row in the batch, or one output
+    column) is computed by a broadcast multiply: the same numbers, and ``w.grad`` still
+    row-major like ``w``."""
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((batch, 5)), requires_grad=True)
+    w = Tensor(rng.standard_normal((out, 5)), requires_grad=True)
+    g = rng.standard_normal((batch, out))
+    (x @ w.T).backward(g)
+    np.testing.assert_array_equal(w.grad, g.T @ x.data)
+    np.testing.assert_array_equal(x.grad, g @ w.data)
+    assert w.grad.flags.c_contiguous
+
+
 class CountingSquare(Function, register=False):
     """x², counting how often its backward runs."""
 
