@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.flops import gflops_per_s
+from benchmarks.targets import target_lines
 
 #: relative difference above which two engines' losses (or gradient probes) are flagged
 TOLERANCE = 1e-4
@@ -333,6 +334,14 @@ def render(
     parts = [header, f"Versions: {versions}", ""]
     if machine is not None:
         parts += [machine_section(machine, removed or {}, pinned), ""]
+    goals = target_lines(rows, peak)
+    if goals:
+        parts += [
+            "Targets (the speed issue's; ratios are tracegrad / peer from this run):",
+            "",
+            _table(["workload", "measure", "measured", "target", "met"], goals),
+            "",
+        ]
     if rows:
         parts += [
             timing_table(rows, peak),

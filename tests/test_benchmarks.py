@@ -447,3 +447,24 @@ def test_epoch_notes_name_the_data_set(small_epochs):
     assert lenet_epoch.setup("torch").notes == [
         "lenet_epoch: one epoch of 256 bundled images (test)"
     ]
+
+
+def test_targets_table_says_which_targets_this_run_met():
+    from benchmarks.targets import target_lines
+
+    rows = [
+        _row("conv2d", "tracegrad", 2.0, 100.0, 200_000_000),  # 100 GFLOP/s
+        _row("conv2d", "torch", 2.5, 250.0, 200_000_000),
+        _row("mlp_step", "tracegrad", 1.0, 100.0, 1),
+        _row("mlp_step", "torch", 1.2, 150.0, 1),
+    ]
+    lines = {(line[0], line[1]): line[2:] for line in target_lines(rows, peak_gflops=400.0)}
+    assert lines[("conv2d", "time vs torch")] == ["0.80", "≤ 1.0", "yes"]
+    assert lines[("conv2d", "share of sgemm peak")] == ["25%", "≥ 50%", "**no**"]
+    assert lines[("conv2d", "peak RSS vs torch")] == ["0.40", "≤ 0.5", "yes"]
+    assert lines[("mlp_step", "time vs torch")] == ["0.83", "≤ 0.7", "**no**"]
+    assert lines[("mlp_step", "peak RSS vs torch")] == ["0.67", "≤ 0.5", "**no**"]
+    assert ("scalar_chain", "time vs torch") not in lines  # not run: no line
+    text = report.render(rows, [], "header")
+    assert "| conv2d | share of sgemm peak | — |" not in text  # no peak probed: no line
+    assert "| mlp_step | time vs torch | 0.83 | ≤ 0.7 | **no** |" in text
