@@ -61,14 +61,28 @@ def is_grad_enabled() -> bool:
     return STATE.grad_enabled
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    previous = STATE.grad_enabled
-    STATE.grad_enabled = enabled
-    try:
-        yield
-    finally:
-        STATE.grad_enabled = previous
+class _grad_mode(contextlib.ContextDecorator):  # lower case: used like a function
+    """Grad mode on or off inside the block (or the decorated function), restored after.
+
+    A class rather than a generator: it is entered on every optimizer step and module call,
+    and this costs a fraction of ``contextlib.contextmanager``'s overhead."""
+
+    __slots__ = ("enabled", "previous")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def _recreate_cm(self) -> _grad_mode:
+        # as a decorator: a fresh one per call, so recursive and concurrent calls each
+        # restore their own previous mode
+        return type(self)(self.enabled)
+
+    def __enter__(self) -> None:
+        self.previous = STATE.grad_enabled
+        STATE.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.grad_enabled = self.previous
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
@@ -85,22 +99,29 @@ def enable_grad() -> contextlib.AbstractContextManager[None]:
     return _grad_mode(True)
 
 
-@contextlib.contextmanager
-def name_scope(name: str) -> Iterator[str]:
+class name_scope:  # lower case: a context manager used like a function
     """Tag every tensor created inside the block with a dotted scope path.
 
     Scopes nest: ``name_scope("net")`` then ``name_scope("fc1")`` gives ``"net.fc1"``.
-    viz groups the nodes of one scope into one box. Yields the full path.
+    viz groups the nodes of one scope into one box. ``with name_scope(...) as path`` gives
+    the full path. (A class: every module call enters one.)
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name_scope: expected a non-empty string, got {name!r}")
-    previous = STATE.scope
-    calls = (*getattr(previous, "calls", ()), next(_CALL_IDS))
-    STATE.scope = ScopePath(f"{previous}.{name}" if previous else name, calls)
-    try:
-        yield STATE.scope
-    finally:
-        STATE.scope = previous
+
+    __slots__ = ("name", "previous")
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name_scope: expected a non-empty string, got {name!r}")
+        self.name = name
+
+    def __enter__(self) -> str:
+        self.previous = previous = STATE.scope
+        calls = (*getattr(previous, "calls", ()), next(_CALL_IDS))
+        STATE.scope = ScopePath(f"{previous}.{self.name}" if previous else self.name, calls)
+        return STATE.scope
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.scope = self.previous
 
 
 def current_scope() -> str:

@@ -104,6 +104,26 @@ def test_no_grad_as_decorator():
         return t * 2
 
     assert not f(Tensor(1.0, requires_grad=True)).requires_grad
+    assert autograd.is_grad_enabled()
+
+
+def test_no_grad_decorator_restores_the_mode_after_recursive_calls():
+    seen = []
+
+    @autograd.enable_grad()
+    def inner(depth):
+        seen.append(autograd.is_grad_enabled())
+        if depth:
+            with no_grad():
+                inner(depth - 1)
+                seen.append(autograd.is_grad_enabled())
+
+    inner(2)
+    assert seen == [True, True, True, False, False]
+    assert autograd.is_grad_enabled()
+    with no_grad():
+        inner(1)
+        assert not autograd.is_grad_enabled()  # the decorated call gave back no_grad's mode
 
 
 def test_grad_returns_gradients_without_touching_dot_grad():
