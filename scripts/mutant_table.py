@@ -10,6 +10,7 @@ ENGINE = "autograd/engine.py"
 FUNCTION = "autograd/function.py"
 HIGHER = "autograd/higher_order.py"
 OPS = "autograd/ops/"
+KERNELS = "autograd/kernels/"
 OPTIM = "nn/optim.py"
 OPTIM_STATE = "nn/optim_state.py"
 
@@ -57,6 +58,9 @@ def tests_for(m: Mutant) -> tuple[str, ...]:
         return ("tests/nn/test_optim.py", "tests/nn/test_optim_state.py")
     if m.file.startswith(OPS):
         return _OPS + _EXTRA.get(m.file.removeprefix(OPS), ())
+    if m.file.startswith(KERNELS):  # a kernel family's own tests, then the ops on top
+        family = m.file.removeprefix(KERNELS).removesuffix(".py")
+        return (f"tests/kernels/test_{family}.py", "tests/autograd/test_registry.py")
     return _AUTOGRAD
 
 
@@ -451,6 +455,18 @@ MUTANTS: list[Mutant] = [
        "return (y.T * x.T).T if transposed else x * y",
        "return (y.T * x.T).T if transposed else x * x.sum()",
        "the outer product drops one factor"),
+    _m("conv-kept-cols-any-chunk", KERNELS + "conv.py",
+       "kept = cols if images.start == 0 and images.stop == yg.shape[1] else None",
+       "kept = cols",
+       "the last chunk's cols are kept as if they covered every image"),
+    _m("conv-kept-cols-ignored-sign", KERNELS + "conv.py",
+       "        return (g @ cols.T).reshape(w_shape)",
+       "        return -(g @ cols.T).reshape(w_shape)",
+       "the weight gradient from kept cols has the wrong sign"),
+    _m("pool-2x2-first-max", KERNELS + "pool.py",
+       "    if v > b or v != v:\n        return v, m",
+       "    if v >= b or v != v:\n        return v, m",
+       "2x2 max pooling sends a tie's gradient to the last maximum, not the first"),
     # --- softmax ----------------------------------------------------------------------------
     _m("softmax-vjp-sum", OPS + "softmax.py",
        "(grad * s).sum(axis=ctx.axis, keepdims=True)",

@@ -196,23 +196,41 @@ def conv2d_forward(
 
     ``x`` and ``w`` (and ``b``) share one float dtype; shapes are checked by the caller.
     """
+    return conv2d_forward_keeping_cols(x, w, b, stride, padding)[0]
+
+
+def conv2d_forward_keeping_cols(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Pair, padding: Pair
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(y, cols)``: y as `conv2d_forward`, and the im2col matrix cols (K, N·Ho·Wo) when it
+    was built in one chunk (at most CHUNK_BYTES: LeNet's layers), else None. Handing cols to
+    `conv2d_backward` spares it gathering them again for the weight gradient, which takes
+    about as long as the product itself on such layers."""
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     ho, wo = out_size(h, kh, stride[0], padding[0]), out_size(wd, kw, stride[1], padding[1])
     x = np.ascontiguousarray(x)
     w2 = np.ascontiguousarray(w).reshape(o, -1)
     yg = np.empty((o, n * ho * wo), dtype=x.dtype)  # channels first: one product per chunk
+    kept = None
     for images, cols in _im2col_chunks(x, (kh, kw), stride, padding, ho, wo):
         np.matmul(w2, cols, out=yg[:, images])
+        kept = cols if images.start == 0 and images.stop == yg.shape[1] else None
     y = np.empty((n, o, ho, wo), dtype=x.dtype)
     np.copyto(y, yg.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
     if b is not None:
         y += b[:, None, None]
-    return y
+    return y, kept
 
 
-def _backward_weight(g: np.ndarray, x: np.ndarray, w_shape: tuple, stride, padding):
-    """dw (O, C, kh, kw) from g (O, N·Ho·Wo) (see `_channels_first`) and the input."""
+def _backward_weight(
+    g: np.ndarray, x: np.ndarray, w_shape: tuple, stride, padding, cols=None
+) -> np.ndarray:
+    """dw (O, C, kh, kw) from g (O, N·Ho·Wo) (see `_channels_first`) and the input, or the
+    forward's cols (K, N·Ho·Wo) if it kept them."""
+    if cols is not None:
+        # d/dw: dy · colsᵀ, the windows the forward already gathered
+        return (g @ cols.T).reshape(w_shape)
     o, c, kh, kw = w_shape
     ho, wo = (
         out_size(x.shape[2], kh, stride[0], padding[0]),
@@ -253,14 +271,16 @@ def conv2d_backward(
     stride: Pair,
     padding: Pair,
     needs: tuple[bool, bool],
+    cols: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(dL/dx, dL/dw) from grad = dL/dy (N, O, Ho, Wo), the input and the weight; each only
-    if ``needs`` says so (the rearranged gradient is built once for both)."""
+    if ``needs`` says so (the rearranged gradient is built once for both). ``cols``: the
+    forward's im2col matrix if it kept it (`conv2d_forward_keeping_cols`)."""
     g = _channels_first(grad)
     dx = _backward_input(g, w, x.shape, stride, padding) if needs[0] else None
-    dw = (
-        _backward_weight(g, np.ascontiguousarray(x), w.shape, stride, padding) if needs[1] else None
-    )
+    dw = None
+    if needs[1]:
+        dw = _backward_weight(g, np.ascontiguousarray(x), w.shape, stride, padding, cols)
     return dx, dw
 
 

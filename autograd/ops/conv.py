@@ -30,8 +30,10 @@ from autograd.kernels.conv import (
     conv2d_backward_input,
     conv2d_backward_weight,
     conv2d_forward,
+    conv2d_forward_keeping_cols,
     out_size,
 )
+from autograd.state import STATE
 from autograd.tensor import Tensor, lift
 
 Size = int | tuple[int, int]
@@ -100,7 +102,11 @@ class Conv2d(Function):
             b = np.asarray(b, dtype=dtype)
         ctx.save_for_backward(x, w)
         ctx.geometry = (stride, padding)
-        return conv2d_forward(x, w, b, stride, padding)
+        if not STATE.grad_enabled:
+            return conv2d_forward(x, w, b, stride, padding)
+        # cols (LeNet-sized layers) kept for the weight gradient: one gather fewer per step
+        y, ctx.cols = conv2d_forward_keeping_cols(x, w, b, stride, padding)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
@@ -112,7 +118,8 @@ class Conv2d(Function):
         if needs[0] or needs[1]:
             # d/dx: dy correlated back through the kernel (col2im of Wᵀ·dy);
             # d/dw: Σ over images and positions of dy times the window it saw
-            gx, gw = conv2d_backward(grad, x, w, stride, padding, needs[:2])
+            cols = getattr(ctx, "cols", None)
+            gx, gw = conv2d_backward(grad, x, w, stride, padding, needs[:2], cols)
         if len(needs) == 2:
             return gx, gw
         # d/db: Σ of dy over images and positions

@@ -229,3 +229,37 @@ def test_conv2d_op_matches_torch_float32_realistic_size(rng):
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), **tol)
     np.testing.assert_allclose(w.grad, tw.grad.numpy(), **tol)
     np.testing.assert_allclose(b.grad, tb.grad.numpy(), **tol)
+
+
+@pytest.mark.small
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kept_cols_give_the_same_weight_gradient(rng, dtype, monkeypatch):
+    from autograd.kernels import conv as kernels
+
+    x = rng.standard_normal((3, 2, 6, 5)).astype(dtype)
+    w = rng.standard_normal((4, 2, 3, 3)).astype(dtype)
+    y, cols = kernels.conv2d_forward_keeping_cols(x, w, None, (1, 1), (1, 1))
+    assert cols is not None  # one chunk
+    assert cols.shape == (2 * 3 * 3, 3 * 6 * 5)
+    np.testing.assert_array_equal(y, conv2d_forward(x, w, None, (1, 1), (1, 1)))
+    grad = rng.standard_normal(y.shape).astype(dtype)
+    kept = conv2d_backward(grad, x, w, (1, 1), (1, 1), (True, True), cols)
+    gathered = conv2d_backward(grad, x, w, (1, 1), (1, 1), (True, True))
+    np.testing.assert_array_equal(kept[0], gathered[0])
+    np.testing.assert_allclose(kept[1], gathered[1], rtol=1e-6 if dtype == np.float32 else 1e-13)
+    # several chunks: nothing is kept (the buffer is reused from chunk to chunk)
+    monkeypatch.setattr(kernels, "CHUNK_BYTES", cols.nbytes // 3)
+    assert kernels.conv2d_forward_keeping_cols(x, w, None, (1, 1), (1, 1))[1] is None
+
+
+def test_conv_op_keeps_cols_only_while_recording(rng):
+    from autograd import no_grad
+    from autograd.ops.conv import Conv2d
+
+    x = Tensor(rng.standard_normal((2, 1, 5, 5)))
+    w = Tensor(rng.standard_normal((3, 1, 3, 3)), requires_grad=True)
+    y = Conv2d.apply(x, w, stride=(1, 1), padding=(0, 0))
+    assert y._ctx.cols.shape == (9, 2 * 3 * 3)
+    with no_grad():
+        z = Conv2d.apply(x, w, stride=(1, 1), padding=(0, 0))
+    assert z._ctx is None
