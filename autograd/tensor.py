@@ -9,7 +9,6 @@ import numpy as np
 
 from autograd.dtypes import as_array, get_default_dtype, is_floating
 from autograd.function import Function, SharedArrayCounter, VersionCounter, builtin_error
-from autograd.kernels.axpy import axpy
 from autograd.state import STATE
 
 if TYPE_CHECKING:
@@ -598,11 +597,19 @@ def lift(value: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(value)
 
 
+#: arrays from this many elements up (1 MB of float32) take the fused kernel; below, numpy's
+#: two passes stay in cache and cost little, and a program that updates only small tensors
+#: (an MLP's optimizer) never loads a Numba kernel, whose first load brings in LLVM: about
+#: 60 MB of resident memory
+FUSED_ADD_MIN_SIZE = 2**18
+
+
 def _add_scaled(d: np.ndarray, v: Any, alpha: float) -> None:
     """``d += alpha · v`` in place: the fused kernel where it applies, numpy otherwise (which
     also handles broadcasting and a ``v`` overlapping ``d``)."""
     if (
-        type(v) is np.ndarray
+        d.size >= FUSED_ADD_MIN_SIZE
+        and type(v) is np.ndarray
         and v.dtype == d.dtype
         and v.shape == d.shape
         and d.dtype.char in "fd"  # float32, float64: the types kernels compile for
@@ -611,6 +618,8 @@ def _add_scaled(d: np.ndarray, v: Any, alpha: float) -> None:
         and d.flags.writeable
         and not np.may_share_memory(d, v)
     ):
+        from autograd.kernels.axpy import axpy  # imported on first use, see FUSED_ADD_MIN_SIZE
+
         axpy(d.dtype.type(alpha), v.reshape(-1), d.reshape(-1))
     elif alpha == 1:
         np.add(d, v, out=d)

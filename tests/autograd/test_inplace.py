@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, no_grad
+from autograd.tensor import FUSED_ADD_MIN_SIZE
 
 
 def test_inplace_on_leaf_that_requires_grad_raises_at_once():
@@ -136,15 +137,16 @@ def test_changing_an_output_an_op_saved_raises():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_add_scaled_equals_numpy_two_steps_and_bumps_the_version(dtype):
+@pytest.mark.parametrize("size", [1200, FUSED_ADD_MIN_SIZE])  # numpy's path, the kernel's
+def test_add_scaled_equals_numpy_two_steps_and_bumps_the_version(dtype, size):
     rng = np.random.default_rng(0)
-    start = rng.standard_normal((40, 30)).astype(dtype)
-    g = rng.standard_normal((40, 30)).astype(dtype)
+    start = rng.standard_normal((size // 4, 4)).astype(dtype)
+    g = rng.standard_normal((size // 4, 4)).astype(dtype)
     p = Tensor(start, requires_grad=True)
     y = (p * p).sum()  # mul saved p
     with no_grad():
         assert p.add_(g, alpha=-0.025) is p
-    np.testing.assert_array_equal(p.data, start - dtype(0.025) * g)  # the fused kernel
+    np.testing.assert_array_equal(p.data, start - dtype(0.025) * g)
     with pytest.raises(RuntimeError, match="modified in place"):
         y.backward()
 
@@ -160,11 +162,13 @@ def test_add_scaled_falls_back_to_numpy_for_broadcasts_views_and_overlap():
     np.testing.assert_array_equal(r.data, 4 * np.arange(5.0))
     # a value overlapping the data one element apart: numpy buffers it, the result is the
     # sum of the old values (a plain loop would carry each update into the next element)
-    base = np.arange(6.0)
-    t = Tensor(np.zeros(5))
+    n = FUSED_ADD_MIN_SIZE + 1  # large enough for the kernel, were it not for the overlap
+    base = np.arange(float(n))
+    t = Tensor(np.zeros(n - 1))
     t.data = base[1:]
-    t.add_(base[:5])
-    np.testing.assert_array_equal(base, [0, 1, 3, 5, 7, 9])
+    t.add_(base[:-1])
+    np.testing.assert_array_equal(base[:6], [0, 1, 3, 5, 7, 9])
+    np.testing.assert_array_equal(base[1:], 2 * np.arange(1.0, n) - 1)
 
 
 def test_add_scaled_is_refused_where_plus_equals_is():
@@ -174,3 +178,23 @@ def test_add_scaled_is_refused_where_plus_equals_is():
     x = Tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"in-place add_ on a tensor of shape \(2, 3\)"):
         x.add_(np.ones(4))
+
+
+def test_small_updates_never_load_the_kernel():
+    # loading a first Numba kernel brings in LLVM (~60 MB resident): an MLP's optimizer
+    # should not pay that for arrays numpy updates about as fast
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from autograd import Tensor\n"
+        "p = Tensor(np.ones({n}, np.float32))\n"
+        "p.add_(np.ones({n}, np.float32), alpha=-0.5)\n"
+        "print('autograd.kernels.axpy' in sys.modules)\n"
+    )
+    for n, loaded in [(FUSED_ADD_MIN_SIZE - 1, "False"), (FUSED_ADD_MIN_SIZE, "True")]:
+        out = subprocess.run(
+            [sys.executable, "-c", script.format(n=n)], capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == loaded
