@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd.dtypes import as_array, get_default_dtype, is_floating
-from autograd.function import Function, SharedArrayCounter, VersionCounter, builtin_error
+from autograd.function import Function, builtin_error
 from autograd.state import STATE
+from autograd.versions import SharedArrayCounter, VersionCounter
 
 if TYPE_CHECKING:
     from autograd.ops.shape import Index

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 ENGINE = "autograd/engine.py"
 FUNCTION = "autograd/function.py"
+VERSIONS = "autograd/versions.py"
 HIGHER = "autograd/higher_order.py"
 OPS = "autograd/ops/"
 KERNELS = "autograd/kernels/"
@@ -228,10 +229,10 @@ MUTANTS: list[Mutant] = [
        "any(s is array for s in ctx.saved_tensors)",
        "any(s is array for s in ctx.saved_tensors[:1])",
        "only the first saved array is version-checked"),
-    _m("function-shared-array-writes-unseen", FUNCTION,
+    _m("function-shared-array-writes-unseen", VERSIONS,
        "            self._count += 1", "            self._count += 0",
        "writes made through numpy to a from_numpy array are not counted"),
-    _m("function-counter-in-use-flag", FUNCTION,
+    _m("function-counter-in-use-flag", VERSIONS,
        "        self.value = 0\n        VersionCounter.in_use = True",
        "        self.value = 0",
        "the first in-place edit does not switch version checks on"),

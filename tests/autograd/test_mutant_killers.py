@@ -12,11 +12,11 @@ import pytest
 
 import autograd
 from autograd import Function, Tensor, detect_anomaly, gradcheck, topological_order
-from autograd.function import VersionCounter
 from autograd.ops.conv import conv2d
 from autograd.ops.embedding import dropout, embedding
 from autograd.ops.pool import avg_pool2d, max_pool2d
 from autograd.ops.rnn import lstm
+from autograd.versions import VersionCounter
 
 
 @pytest.mark.parametrize("keepdims", [False, True])
