@@ -4,23 +4,33 @@ An optimizer holds ``param_groups`` (lists of leaf Tensors with per-group option
 ``lr``) and per-parameter ``state`` (numpy arrays in the parameter's dtype). ``step()`` reads
 each ``p.grad`` and updates ``p.data`` in place under ``no_grad()``, so references to the
 array stay valid and a graph that saved the old values refuses to backward.
+
+The learning-rate schedulers live in `nn.lr_scheduler`, reachable as ``nn.optim.lr_scheduler``
+(PyTorch's path); ``StepLR`` is re-exported here.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad
+from nn import lr_scheduler
+from nn.lr_scheduler import StepLR
 from nn.module import zero_grads
 from nn.optim_state import check_optimizer_state
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "StepLR", "lr_scheduler"]
+
+# keys the schedulers (nn.optim.lr_scheduler) add to parameter groups, as PyTorch's do; an
+# optimizer state dict carries them and loads them back beside the optimizer's own options
+SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 
 
 class Optimizer:
@@ -177,10 +187,35 @@ class Optimizer:
         must hold the entries this optimizer keeps, arrays of its shape, real and finite,
         cast to its dtype. Errors name the group, parameter index and entry.
         """
+        state_dict, scheduled = _split_scheduler_keys(self, state_dict)
         options, state = check_optimizer_state(self, state_dict)
-        for group, saved in zip(self.param_groups, options, strict=True):
+        for group, saved, extra in zip(self.param_groups, options, scheduled, strict=True):
             group.update(saved)
+            group.update(extra)
         self.state = state
+
+
+def _split_scheduler_keys(opt: Optimizer, state_dict: Any) -> tuple[Any, list[dict[str, float]]]:
+    """``state_dict`` without the `SCHEDULER_KEYS` of its groups, and those keys per group
+    (finite numbers >= 0). Anything malformed is passed on for `check_optimizer_state` to name."""
+    groups = state_dict.get("param_groups") if isinstance(state_dict, Mapping) else None
+    if not isinstance(groups, (list, tuple)) or len(groups) != len(opt.param_groups):
+        return state_dict, [{} for _ in opt.param_groups]
+    stripped, scheduled = [], []
+    for i, g in enumerate(groups):
+        extra = {k: g[k] for k in SCHEDULER_KEYS if isinstance(g, Mapping) and k in g}
+        for k, v in extra.items():
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
+                v = None
+            if v is None or not math.isfinite(v) or v < 0:
+                raise ValueError(
+                    f"{type(opt).__name__}.load_state_dict: parameter group {i}: scheduler "
+                    f"entry {k!r} is {g[k]!r}; expected a finite number >= 0"
+                )
+            extra[k] = float(v)
+        stripped.append({k: v for k, v in g.items() if k not in extra} if extra else g)
+        scheduled.append(extra)
+    return {**state_dict, "param_groups": stripped}, scheduled
 
 
 def _effective_grad(p: Tensor, grad: np.ndarray, weight_decay: float, maximize: bool):
@@ -345,28 +380,3 @@ class AdamW(Adam):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
-
-
-class StepLR:
-    """Multiply every group's learning rate by ``gamma`` each ``step_size`` epochs (as
-    ``torch.optim.lr_scheduler.StepLR``); call ``step()`` once per epoch."""
-
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
-        if step_size < 1:
-            raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
-        if not gamma > 0:
-            raise ValueError(f"StepLR: gamma must be > 0, got {gamma}")
-        self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
-        self.base_lrs = [g["lr"] for g in optimizer.param_groups]
-        self.last_epoch = 0
-
-    def step(self) -> None:
-        """End of an epoch: lr = base_lr · gamma^(epoch // step_size)."""
-        self.last_epoch += 1
-        factor = self.gamma ** (self.last_epoch // self.step_size)
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = base * factor
-
-    def get_last_lr(self) -> list[float]:
-        """The current learning rate of each group."""
-        return [g["lr"] for g in self.optimizer.param_groups]

@@ -728,9 +728,9 @@ MUTANTS: list[Mutant] = [
     _m("optim-state-dict-aliases", OPTIM,
        "state = {index[p]: copy.deepcopy(s) for p, s", "state = {index[p]: s for p, s",
        "state_dict returns the live state (later steps change the saved copy)"),
-    _m("steplr-off-by-one", OPTIM,
-       "self.gamma ** (self.last_epoch // self.step_size)",
-       "self.gamma ** ((self.last_epoch + 1) // self.step_size)",
+    _m("steplr-off-by-one", "nn/lr_scheduler.py",
+       "self.last_epoch % self.step_size != 0",
+       "(self.last_epoch + 1) % self.step_size != 0",
        "StepLR decays one epoch early"),
     # --- optimizer state dicts --------------------------------------------------------------
     _m("ostate-bool-option-kind", OPTIM_STATE,
