@@ -7,6 +7,7 @@ from nn.layers import (
     AvgPool2d,
     Conv2d,
     Dropout,
+    Dropout2d,
     Embedding,
     Flatten,
     Identity,
@@ -18,6 +19,7 @@ from nn.layers import (
 )
 from nn.models import MLP, Autoencoder, LeNet5
 from nn.module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell
 from nn.seq2seq import BahdanauAttention, Seq2Seq
 from nn.word2vec import Word2Vec
@@ -30,15 +32,19 @@ __all__ = [
     "Autoencoder",
     "AvgPool2d",
     "BahdanauAttention",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CharLSTM",
     "Conv2d",
     "Dropout",
+    "Dropout2d",
     "Embedding",
     "Flatten",
     "GRUCell",
     "Identity",
     "IncompatibleKeys",
     "LSTMCell",
+    "LayerNorm",
     "LeNet5",
     "Linear",
     "MaxPool2d",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import autograd.functional as F
 from autograd import Tensor
 from nn import init
@@ -155,6 +157,41 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         """Any shape; identity in eval mode."""
         return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Dropout2d(Module):
+    """Zero whole channels with probability p in training, scaling the rest by 1/(1-p).
+
+    x: (N, C, H, W) or unbatched (C, H, W) -> the same shape; each (sample, channel) feature
+    map is kept or zeroed as a whole (one Bernoulli draw per map); identity in eval mode.
+    ``rng``: the generator the masks are drawn from; None draws from a fresh unseeded one
+    on every call, as `Dropout` does. A 3-D input is one unbatched image, as PyTorch's
+    documentation says (PyTorch 2.x itself still warns and drops whole rows of an (N, C, L)).
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
+        self.p, self.rng = p, rng
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: (N, C, H, W) or (C, H, W) -> the same shape."""
+        if x.ndim not in (3, 4):
+            raise ValueError(
+                f"Dropout2d: expected input of shape (N, C, H, W) or (C, H, W), got {x.ndim}-D "
+                f"input of shape {x.shape}"
+            )
+        if not self.training or self.p == 0.0:
+            return x
+        rng = np.random.default_rng() if self.rng is None else self.rng
+        keep = rng.random((*x.shape[:-2], 1, 1)) >= self.p  # one draw per feature map
+        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
+        # d/dx: the same mask and scale, from the multiplication
+        return x * Tensor((keep * scale).astype(x.dtype))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

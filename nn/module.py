@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -162,6 +162,20 @@ class Module:
     def eval(self) -> Module:
         """Evaluation mode: dropout off."""
         return self.train(False)
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule (children first, each subtree in order) and then on
+        this module, as PyTorch does (``model.apply(init_fn)``); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch ``requires_grad`` of every parameter (freeze with False); returns self."""
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad``: to None (default) or to zeros in place."""
