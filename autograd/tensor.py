@@ -10,6 +10,7 @@ import numpy as np
 from autograd.dtypes import as_array, get_default_dtype, is_floating
 from autograd.function import Function, builtin_error
 from autograd.state import STATE
+from autograd.torch_methods import Axis, TorchMethods, axis_args
 from autograd.versions import SharedArrayCounter, VersionCounter
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class HookHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor:
+class Tensor(TorchMethods):
     """An n-dimensional array that records operations for backpropagation.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a Python number,
@@ -505,16 +506,41 @@ class Tensor:
         """Elementwise |x|."""
         return absolute(self)
 
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes when None)."""
+    def sum(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Sum over ``axis`` (all axes when None). ``dim``/``keepdim`` are PyTorch's names."""
+        axis, keepdims = axis_args("sum", axis, keepdims, dim, keepdim)
         return reduce_sum(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis`` (all axes when None)."""
+    def mean(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Mean over ``axis`` (all axes when None). ``dim``/``keepdim`` are PyTorch's names."""
+        axis, keepdims = axis_args("mean", axis, keepdims, dim, keepdim)
         return reduce_mean(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; the gradient is shared equally among tied maxima."""
+    def max(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Maximum over ``axis``; the gradient is shared equally among tied maxima.
+        ``dim``/``keepdim`` are PyTorch's names."""
+        axis, keepdims = axis_args("max", axis, keepdims, dim, keepdim)
         return reduce_max(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:

@@ -2,6 +2,7 @@
 routine). Importing this package registers them all."""
 
 from autograd.ops import (
+    clamp,
     conv,
     elementwise,
     embedding,
@@ -17,6 +18,7 @@ from autograd.ops import (
 )
 
 __all__ = [
+    "clamp",
     "conv",
     "elementwise",
     "embedding",

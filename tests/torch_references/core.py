@@ -53,6 +53,7 @@ def references(torch: Any) -> dict[str, Callable[..., Any]]:
         "cos": torch.cos,
         "sigmoid": torch.sigmoid,
         "relu": torch.relu,
+        "clamp": lambda a, min=None, max=None: torch.clamp(a, min=min, max=max),
         "sqrt": torch.sqrt,
         "abs": torch.abs,
         "sum": reduce(torch.sum),
