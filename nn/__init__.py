@@ -17,6 +17,7 @@ from nn.layers import (
     Sigmoid,
     Tanh,
 )
+from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from nn.models import MLP, Autoencoder, LeNet5
 from nn.module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -31,11 +32,14 @@ __all__ = [
     "RNN",
     "Autoencoder",
     "AvgPool2d",
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "BahdanauAttention",
     "BatchNorm1d",
     "BatchNorm2d",
     "CharLSTM",
     "Conv2d",
+    "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
     "Embedding",
@@ -47,9 +51,11 @@ __all__ = [
     "LayerNorm",
     "LeNet5",
     "Linear",
+    "MSELoss",
     "MaxPool2d",
     "Module",
     "ModuleList",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "Seq2Seq",
