@@ -4,6 +4,8 @@ Note: the import name ``autograd`` is shared with HIPS autograd; install tracegr
 virtual environment.
 """
 
+from importlib import metadata as _metadata
+
 from autograd.allocator import tune_malloc
 from autograd.collector import tune_gc
 from autograd.derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
@@ -55,3 +57,9 @@ __all__ = [
 
 tune_malloc()  # large temporaries stay in the heap: see autograd.allocator
 tune_gc()  # fewer cyclic collections while graphs are recorded: see autograd.collector
+
+try:
+    #: the installed distribution's version (``tracegrad --version`` prints it)
+    __version__ = _metadata.version("tracegrad")
+except _metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from autograd import __version__
 from tracegrad import demo, graph_command
 from tracegrad.args import (
     Parser,
@@ -34,6 +35,7 @@ from tracegrad.recipes import FETCHABLE, IMAGE_DATA, MODELS
 def build_parser() -> Parser:
     """The ``tracegrad`` argument parser: one-line errors, values checked by ``type=``."""
     parser = Parser(prog="tracegrad", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"tracegrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo_cmd = sub.add_parser("demo", help="backprop through the course's worked examples")
     demo_cmd.add_argument("--out", type=folder_arg, default=Path("tracegrad-demo"), help="folder")

@@ -138,3 +138,15 @@ def test_graph_draws_with_a_valid_fmt(tmp_path, capsys):
     out = tmp_path / "f.svg"
     assert main(["graph", "x*y", "x=2", "y=3", "--fmt", "+.2e", "--out", str(out)]) == 0
     assert "+6.00e+00" in out.read_text(encoding="utf-8")
+
+
+def test_version_comes_from_the_installed_distribution(capsys):
+    from importlib import metadata
+
+    import autograd
+
+    assert autograd.__version__ == metadata.version("tracegrad")
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tracegrad {autograd.__version__}"
