@@ -173,11 +173,11 @@ def test_state_dict_resumes_the_schedule(name, kwargs, kind):
     opt, sched = _build(name, kwargs, kind)
     for i in range(10):
         _step(sched, i)
-    # plain data: it goes through JSON (as a checkpoint's header would) and back
-    saved_sched = json.loads(json.dumps(sched.state_dict()))
-    saved_opt = opt.state_dict()
+    saved_sched, saved_opt = sched.state_dict(), opt.state_dict()
     for i in range(10, 15):  # later steps must not change what was saved
         _step(sched, i)
+    # plain data: it goes through JSON (as a checkpoint's header would) and back
+    saved_sched = json.loads(json.dumps(saved_sched))
 
     opt, sched = _build(name, kwargs, kind)
     opt.load_state_dict(saved_opt)
@@ -206,6 +206,18 @@ def test_state_dict_is_every_attribute_but_the_optimizer():
     assert state["base_lrs"] == list(LRS)
     assert [g["initial_lr"] for g in opt.param_groups] == list(LRS)  # PyTorch's group key
     np.savez(__import__("io").BytesIO(), **{k: np.asarray(v) for k, v in state.items()})
+
+
+def test_state_dict_is_a_copy():
+    _, sched = _build("ReduceLROnPlateau", {"min_lr": [0.01, 0.02]})
+    state = sched.state_dict()
+    state["min_lrs"][0] = 5.0
+    state["_last_lr"][0] = 5.0
+    assert sched.min_lrs == [0.01, 0.02]
+    assert sched.get_last_lr() == list(LRS)
+    sched.load_state_dict(state)
+    state["min_lrs"][1] = 7.0
+    assert sched.min_lrs == [5.0, 0.02]
 
 
 def test_state_dict_loads_torchs():
