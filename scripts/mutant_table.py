@@ -57,6 +57,8 @@ def tests_for(m: Mutant) -> tuple[str, ...]:
     """The pytest arguments that guard ``m.file``."""
     if m.file.startswith("nn/optim"):
         return ("tests/nn/test_optim.py", "tests/nn/test_optim_state.py")
+    if m.file.startswith("nn/lr_"):  # the schedulers (lr_scheduler.py, lr_policies.py)
+        return ("tests/nn/test_lr_scheduler.py", "tests/nn/test_optim.py")
     if m.file.startswith(OPS):
         return _OPS + _EXTRA.get(m.file.removeprefix(OPS), ())
     if m.file.startswith(KERNELS):  # a kernel family's own tests, then the ops on top
