@@ -6,7 +6,7 @@ import numpy as np
 
 import autograd.functional as F
 from autograd import Tensor
-from nn import init
+from nn import conv_options, init
 from nn.module import Module, Parameter
 
 
@@ -42,7 +42,12 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    """Cross-correlation over NCHW images; weight (O, C, kh, kw), bias (O,)."""
+    """Cross-correlation over NCHW images; weight (O, C/groups, kh, kw), bias (O,).
+
+    ``padding``: an int, a pair, ``"valid"`` (0) or ``"same"`` (output as large as the input;
+    stride 1 only, as PyTorch); ``dilation`` spaces the kernel's taps; ``groups`` splits the
+    channels (``groups=in_channels``: depthwise). See `nn.conv_options` for how.
+    """
 
     def __init__(
         self,
@@ -50,26 +55,55 @@ class Conv2d(Module):
         out_channels: int,
         kernel_size: int | tuple[int, int],
         stride: int | tuple[int, int] = 1,
-        padding: int | tuple[int, int] = 0,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
         bias: bool = True,
     ):
         super().__init__()
         kh, kw = _pair(kernel_size, "Conv2d kernel_size")
+        if not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"Conv2d: groups must be a positive int, got {groups!r}")
+        for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if channels % groups:
+                raise ValueError(f"Conv2d: {name} {channels} is not divisible by groups {groups}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride = (kh, kw), _pair(stride, "Conv2d stride")
-        self.padding = _pair(padding, "Conv2d padding")
-        bound = init.fan_in_bound(in_channels * kh * kw)
-        self.weight = Parameter(init.uniform((out_channels, in_channels, kh, kw), bound))
+        self.dilation, self.groups = _pair(dilation, "Conv2d dilation"), groups
+        if 0 in self.dilation:
+            raise ValueError(f"Conv2d: dilation must be positive, got {dilation!r}")
+        if padding == "same" and self.stride != (1, 1):
+            raise ValueError("Conv2d: padding='same' needs stride 1 (as in PyTorch)")
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(
+                f"Conv2d: padding must be an int, a pair, 'same' or 'valid', got {padding!r}"
+            )
+        self.padding = (
+            padding
+            if padding == "same"
+            else _pair(0 if padding == "valid" else padding, "Conv2d padding")
+        )
+        per_group = in_channels // groups
+        bound = init.fan_in_bound(per_group * kh * kw)
+        self.weight = Parameter(init.uniform((out_channels, per_group, kh, kw), bound))
         self.bias = Parameter(init.uniform((out_channels,), bound)) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         """x: (N, C, H, W) -> (N, O, H', W')."""
-        return F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+        w = conv_options.dilate(self.weight, self.dilation)
+        padding = self.padding
+        if padding == "same":
+            padding, (rows, cols) = conv_options.same_padding(self.kernel_size, self.dilation)
+            if (rows, cols) != padding:  # odd total: the extra zeros after the image
+                x = conv_options.pad_after(x, rows - padding[0], cols - padding[1])
+        return conv_options.grouped_conv2d(x, w, self.bias, self.stride, padding, self.groups)
 
     def extra_repr(self) -> str:
+        extra = "" if self.dilation == (1, 1) else f", dilation={self.dilation}"
+        extra += "" if self.groups == 1 else f", groups={self.groups}"
         return (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}"
+            f"stride={self.stride}, padding={self.padding}{extra}"
         )
 
 
