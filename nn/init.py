@@ -1,6 +1,7 @@
 """Weight initialisation with PyTorch's default schemes, from one seedable generator.
 
-``nn.manual_seed(s)`` makes every layer created afterwards reproducible.
+``nn.manual_seed(s)`` makes every layer created afterwards reproducible, and the dropout
+masks drawn afterwards (`Dropout`, `Dropout2d`, the recurrent layers' inter-layer dropout).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ _RNG = [np.random.default_rng()]
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator every layer's initial weights are drawn from."""
+    """Seed the generator layers draw their initial weights and dropout masks from."""
     _RNG[0] = np.random.default_rng(seed)
 
 
 def generator() -> np.random.Generator:
-    """The generator layers draw their initial weights from."""
+    """The generator layers draw their initial weights and dropout masks from."""
     return _RNG[0]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 import autograd.functional as F
@@ -179,18 +181,32 @@ class Identity(Module):
         return x
 
 
-class Dropout(Module):
-    """Zero each element with probability p in training (scaling the rest by 1/(1-p))."""
+def check_dropout_p(layer: str, p: object) -> float:
+    """`p` as a float, or a ValueError naming `layer` if it is not a probability in [0, 1]."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ValueError(
+            f"{layer}: p must be in [0, 1], got {p!r} (p is the probability that an element "
+            "is zeroed; p=1 zeroes everything, as in PyTorch)"
+        )
+    return float(p)
 
-    def __init__(self, p: float = 0.5):
+
+class Dropout(Module):
+    """Zero each element with probability p in training, scaling the rest by 1/(1-p).
+
+    Identity in eval mode; p=1 zeroes every element (and its gradient), as PyTorch.
+    ``rng``: the generator the masks are drawn from; None (the default) draws from the one
+    ``nn.manual_seed`` seeds, so a seeded run draws the same masks every time.
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
-        self.p = p
+        self.p, self.rng = check_dropout_p("Dropout", p), rng
 
     def forward(self, x: Tensor) -> Tensor:
         """Any shape; identity in eval mode."""
-        return F.dropout(x, self.p, self.training)
+        rng = init.generator() if self.rng is None else self.rng
+        return F.dropout(x, self.p, self.training, rng=rng)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -201,16 +217,15 @@ class Dropout2d(Module):
 
     x: (N, C, H, W) or unbatched (C, H, W) -> the same shape; each (sample, channel) feature
     map is kept or zeroed as a whole (one Bernoulli draw per map); identity in eval mode.
-    ``rng``: the generator the masks are drawn from; None draws from a fresh unseeded one
-    on every call, as `Dropout` does. A 3-D input is one unbatched image, as PyTorch's
-    documentation says (PyTorch 2.x itself still warns and drops whole rows of an (N, C, L)).
+    ``rng``: the generator the masks are drawn from; None (the default) draws from the one
+    ``nn.manual_seed`` seeds, as `Dropout` does. A 3-D input is one unbatched image, as
+    PyTorch's documentation says (PyTorch 2.x itself still warns and drops whole rows of an
+    (N, C, L)).
     """
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
-        self.p, self.rng = p, rng
+        self.p, self.rng = check_dropout_p("Dropout2d", p), rng
 
     def forward(self, x: Tensor) -> Tensor:
         """x: (N, C, H, W) or (C, H, W) -> the same shape."""
@@ -221,7 +236,7 @@ class Dropout2d(Module):
             )
         if not self.training or self.p == 0.0:
             return x
-        rng = np.random.default_rng() if self.rng is None else self.rng
+        rng = init.generator() if self.rng is None else self.rng
         keep = rng.random((*x.shape[:-2], 1, 1)) >= self.p  # one draw per feature map
         scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
         # d/dx: the same mask and scale, from the multiplication

@@ -129,7 +129,7 @@ class _Recurrent(Module):
         finals: list[list[Tensor]] = [[] for _ in given]
         for k in range(self.num_layers):
             if k > 0 and self.dropout > 0 and self.training:
-                x = F.dropout(x, self.dropout, True)
+                x = F.dropout(x, self.dropout, True, rng=init.generator())
             outs = []
             for d, sfx in enumerate(self._suffixes()):
                 i = k * self.num_directions + d
