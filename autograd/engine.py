@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from autograd.function import _has_nonfinite
+from autograd.history import settle
 from autograd.state import STATE
 from autograd.tensor import Tensor, wrap
+from autograd.versions import VersionCounter
 
 
 def topological_order(root: Tensor, *, only_requires_grad: bool = False) -> list[Tensor]:
@@ -43,8 +45,9 @@ def _parents_first(roots: Sequence[Tensor], only_requires_grad: bool) -> list[Te
         stack.append((node, True))
         ctx = node._ctx
         if ctx is not None:
+            parents = settle(ctx) if VersionCounter.rewrites else ctx.parents
             # reversed, so that the first argument is popped (and listed) first
-            for p in reversed(ctx.parents):
+            for p in reversed(parents):
                 if id(p) not in visited and (p._requires_grad or not only_requires_grad):
                     stack.append((p, False))
     return order
@@ -169,7 +172,7 @@ def count_consumers(roots: Sequence[Tensor], reset_grads: bool) -> dict[Tensor, 
             continue
         if reset_grads:
             node._grad = None
-        for p in ctx.parents:
+        for p in settle(ctx) if VersionCounter.rewrites else ctx.parents:
             if p._requires_grad:
                 n = waiting.get(p)
                 if n is None:

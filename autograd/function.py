@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from autograd.history import check_current, next_seq
 from autograd.state import STATE
 from autograd.versions import VersionCounter
 
@@ -106,6 +107,16 @@ class Function:
     #: needs_input_grad while an autograd.grad sweep, which keeps to the graph between its
     #: outputs and inputs, runs this node's backward (set and removed by the sweep)
     _needs: tuple[bool, ...] | None = None
+    #: for each input, the inputs whose gradients backward reads its saved value for (e.g.
+    #: mul reads ``a`` only for ``b``'s gradient); None: every gradient reads every saved
+    #: input. A saved input changed in place raises only if a gradient needs it, as PyTorch.
+    reads_input_for: ClassVar[tuple[tuple[int, ...], ...] | None] = None
+    #: when the node was recorded, and for an in-place op the number its rewrite took effect
+    #: at; both 0 until the process records an in-place op (see `autograd.history`)
+    seq: int = 0
+    rewrite: int = 0
+    #: a view whose base was rewritten in place after it was taken (`autograd.history`)
+    stale: bool = False
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         """Name the op and add it to the registry (``class Op(Function, register=False)``
@@ -190,10 +201,14 @@ class Function:
                     ctx.parents = inputs
                     out._requires_grad = True
                     out._ctx = ctx
-                    if VersionCounter.in_use and ctx.saved_tensors:
-                        versions = _versions_at_save(inputs, out)
-                        if versions is not None:
-                            ctx._versions = versions
+                    if VersionCounter.in_use:
+                        if ctx.saved_tensors:
+                            versions = _versions_at_save(inputs, out)
+                            if versions is not None:
+                                ctx._versions = versions
+                        if VersionCounter.rewrites:
+                            check_current(inputs, cls.name)
+                            ctx.seq = next_seq()
                     break
         if state.watching:
             _watch(cls.name, inputs, data, ctx, state)
@@ -202,19 +217,22 @@ class Function:
     def _check_versions(self, output: Tensor | None) -> None:
         """Raise if a saved input (or the output) was modified in place since forward."""
         recorded = self._versions
+        readers = self.reads_input_for
         for i, p in enumerate(self.parents):
             counter = p._version
             if counter is None:
                 continue
+            if readers is not None and not any(self.needs_input_grad[j] for j in readers[i]):
+                continue
             expected = 0 if recorded is None else recorded[0][i]
-            if _is_saved(self, p.data) and counter.value != expected:
+            if _is_saved(self, _live(p)) and counter.value != expected:
                 label = f" {p.name!r}" if p.name else ""
                 raise _modified_error(
                     self.name, f"input {i}{label} of shape {p.shape}", counter.value, expected
                 )
         if output is not None and output._version is not None:
             expected = 0 if recorded is None else recorded[1]
-            if _is_saved(self, output.data) and output._version.value != expected:
+            if _is_saved(self, _live(output)) and output._version.value != expected:
                 raise _modified_error(
                     self.name,
                     f"its output of shape {output.shape}",
@@ -325,6 +343,12 @@ def _versions_at_save(
             return None
     versions = tuple(0 if t._version is None else t._version.value for t in inputs)
     return versions, 0 if out._version is None else out._version.value
+
+
+def _live(t: Tensor) -> np.ndarray:
+    """The buffer a node may have saved for ``t``: its data, or for the shell of a tensor
+    changed by a recorded in-place op (`autograd.inplace.Shell`) the tensor's live buffer."""
+    return getattr(t, "live", t.data)
 
 
 def _is_saved(ctx: Function, array: np.ndarray) -> bool:

@@ -9,6 +9,7 @@ import numpy as np
 
 from autograd.dtypes import as_array, get_default_dtype, is_floating
 from autograd.function import Function, builtin_error
+from autograd.history import settle
 from autograd.state import STATE
 from autograd.torch_methods import Axis, TorchMethods, axis_args
 from autograd.versions import SharedArrayCounter, VersionCounter
@@ -173,8 +174,14 @@ class Tensor(TorchMethods):
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
-        """The op's input tensors, in argument order (empty for leaves)."""
-        return () if self._ctx is None else self._ctx.parents
+        """The op's input tensors, in argument order (empty for leaves).
+
+        After an in-place op on a tensor in the graph, a node recorded before it lists the
+        tensor's old history (see `autograd.inplace`) rather than the tensor itself.
+        """
+        if self._ctx is None:
+            return ()
+        return settle(self._ctx) if VersionCounter.rewrites else self._ctx.parents
 
     @property
     def grad_fn(self) -> Function | None:
@@ -405,57 +412,69 @@ class Tensor(TorchMethods):
     # --- in-place updates -----------------------------------------------------------------
 
     def __setitem__(self, index: Index, value: Any) -> None:
-        self._inplace("setitem", lambda d, v: d.__setitem__(plain_index(index), v), value)
+        index = plain_index(index)
+        self._inplace(
+            "setitem",
+            lambda d, v: d.__setitem__(index, v),
+            value,
+            lambda a, v: SetItem.apply(a, lift(v, a), index=index),
+        )
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace("add", lambda d, v: np.add(d, v, out=d), other)
+        return self._inplace("add", lambda d, v: np.add(d, v, out=d), other, add)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._inplace("sub", lambda d, v: np.subtract(d, v, out=d), other)
+        return self._inplace("sub", lambda d, v: np.subtract(d, v, out=d), other, sub)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._inplace("mul", lambda d, v: np.multiply(d, v, out=d), other)
+        return self._inplace("mul", lambda d, v: np.multiply(d, v, out=d), other, mul)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace("div", lambda d, v: np.divide(d, v, out=d), other)
+        return self._inplace("div", lambda d, v: np.divide(d, v, out=d), other, div)
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """In place: ``self += alpha · other`` (PyTorch's ``add_``), allowed where ``+=`` is.
+        """In place: ``self += alpha · other`` (PyTorch's ``add_``), recorded where ``+=`` is.
 
         ``other`` broadcasts to this tensor's shape; ``alpha`` is rounded to its dtype first,
         as numpy rounds a Python number. When both are contiguous float arrays of one shape
         and dtype it is one fused pass (`autograd.kernels.axpy`), the optimizers' update.
         """
-        return self._inplace("add_", lambda d, v: _add_scaled(d, v, alpha), other)
+        return self._inplace(
+            "add_",
+            lambda d, v: _add_scaled(d, v, alpha),
+            other,
+            lambda a, v: add(a, v if alpha == 1 else lift(v, a) * alpha),
+        )
 
-    def _inplace(self, op: str, update: Callable[[np.ndarray, Any], Any], value: Any) -> Tensor:
-        """Change data in place where that cannot corrupt a gradient, and bump the version.
+    def _inplace(
+        self,
+        op: str,
+        update: Callable[[np.ndarray, Any], Any],
+        value: Any,
+        recorded: Callable[[Tensor, Any], Tensor],
+    ) -> Tensor:
+        """Change data in place and bump the version; recorded if grad mode is on and this
+        tensor or the value requires grad.
 
-        Refused while recording: on a leaf that requires grad (as PyTorch does) and on any
-        tensor in a graph, since tracegrad records tensors, not edges, and the history would be
-        lost. Allowed on plain tensors and under ``no_grad()`` (optimizer updates); if the old
-        data was saved for a backward, that backward raises instead of using the new values.
+        Recorded as PyTorch records it (`autograd.inplace`): the tensor keeps its identity and
+        its buffer, its history moves to the new node, and a node that saved the old values
+        raises at backward. Refused on a leaf that requires grad, as in PyTorch: do it under
+        ``no_grad()`` (an optimizer update) or on a copy. ``recorded(before, value)`` is the
+        op's out-of-place form.
         """
-        recording = STATE.grad_enabled
-        if recording and self._requires_grad:
-            who = f" {self.name!r}" if self.name else ""
-            if self._ctx is None:
+        if STATE.grad_enabled:
+            if self._requires_grad and self._ctx is None:
+                who = f" {self.name!r}" if self.name else ""
                 raise RuntimeError(
                     f"in-place {op} on{who}: a leaf tensor that requires grad is being used in "
                     "an in-place operation; do it under autograd.no_grad() (as an optimizer "
                     "does) or on a copy"
                 )
-            raise RuntimeError(
-                f"in-place {op} on{who}: this tensor was produced by {self.op!r} and is part of "
-                "the recorded graph; write the out-of-place form instead (y = y + x)"
-            )
+            if self._requires_grad or (isinstance(value, Tensor) and value._requires_grad):
+                from autograd.inplace import record_inplace  # imports ops, which import this module
+
+                return record_inplace(self, op, recorded, value)
         if isinstance(value, Tensor):
-            if recording and value._requires_grad:
-                raise RuntimeError(
-                    f"in-place {op}: the value requires grad, but an in-place update of a "
-                    "tensor that does not is not recorded, so its gradient would be lost; "
-                    "build the result out of place (autograd.where, autograd.concatenate)"
-                )
             value = value.data
         try:
             update(self.data, value)
@@ -676,7 +695,7 @@ from autograd.ops.elementwise import (  # noqa: E402
 )
 from autograd.ops.matmul import matmul  # noqa: E402
 from autograd.ops.reduce import reduce_max, reduce_mean, reduce_sum  # noqa: E402
-from autograd.ops.shape import getitem, plain_index, reshape, transpose  # noqa: E402
+from autograd.ops.shape import SetItem, getitem, plain_index, reshape, transpose  # noqa: E402
 from autograd.ops.unary import (  # noqa: E402
     absolute,
     cos,

@@ -21,6 +21,9 @@ class VersionCounter:
 
     __slots__ = ("value",)
     in_use = False
+    #: True once an in-place op has been recorded on a tensor in a graph: from then on nodes
+    #: get sequence numbers (see `autograd.history`)
+    rewrites = False
 
     def __init__(self) -> None:
         self.value = 0

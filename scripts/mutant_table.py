@@ -9,6 +9,8 @@ from dataclasses import dataclass
 ENGINE = "autograd/engine.py"
 FUNCTION = "autograd/function.py"
 VERSIONS = "autograd/versions.py"
+HISTORY = "autograd/history.py"
+INPLACE = "autograd/inplace.py"
 HIGHER = "autograd/higher_order.py"
 OPS = "autograd/ops/"
 KERNELS = "autograd/kernels/"
@@ -74,7 +76,7 @@ def _m(id: str, file: str, find: str, replace: str, why: str, equivalent: str = 
 MUTANTS: list[Mutant] = [
     # --- engine -----------------------------------------------------------------------------
     _m("engine-topo-order-siblings", ENGINE,
-       "for p in reversed(ctx.parents):", "for p in ctx.parents:",
+       "for p in reversed(parents):", "for p in parents:",
        "topological_order lists the last argument first"),
     _m("engine-topo-order-reversed", ENGINE,
        "            order.append(node)", "            order.insert(0, node)",
@@ -204,15 +206,47 @@ MUTANTS: list[Mutant] = [
        "out._version = inputs[0]._counter()", "pass",
        "views do not share their base's version counter (in-place edits via views unseen)"),
     _m("function-versions-guard", FUNCTION,
-       "if VersionCounter.in_use and ctx.saved_tensors:", "if ctx.saved_tensors:",
+       "                    if VersionCounter.in_use:", "                    if True:",
        "versions are recorded even before any counter exists",
        equivalent="with no counter in use no tensor has one, so _versions_at_save returns "
-       "None, as if nothing were recorded"),
+       "None, as if nothing were recorded, and no in-place op was recorded either"),
     _m("function-versions-not-recorded", FUNCTION,
        "ctx._versions = versions", "ctx._versions = None",
        "versions at save are forgotten: an input edited before the op is refused later"),
+    # --- recorded in-place ops (history.py, inplace.py) ------------------------------------
+    _m("history-settle-skipped", HISTORY,
+       "settled = tuple([as_of(p, seq) for p in parents])", "settled = parents",
+       "nodes recorded before an in-place op send their gradient through it"),
+    _m("history-as-of-backwards", HISTORY,
+       "while t._ctx is not None and t._ctx.rewrite > seq:",
+       "while t._ctx is not None and t._ctx.rewrite < seq and t._ctx.rewrite:",
+       "a node is pointed at the history from after the change instead of before"),
+    _m("history-stale-view-not-marked", HISTORY,
+       "        ctx.stale = True", "        ctx.stale = False",
+       "a view taken before an in-place op is used after it with its old history"),
+    _m("history-check-current-skipped", FUNCTION,
+       "                            check_current(inputs, cls.name)", "                            pass",
+       "stale views are never refused"),
+    _m("history-seq-not-stamped", FUNCTION,
+       "ctx.seq = next_seq()", "ctx.seq = 0",
+       "nodes recorded after an in-place op are taken for nodes from before it"),
+    _m("inplace-hooks-not-moved", INPLACE,
+       "before._hooks = t._hooks", "before._hooks = None",
+       "hooks registered before an in-place op are lost"),
+    _m("inplace-no-snapshot", INPLACE,
+       "_fill(before, np.array(t.data, copy=True), t.name)", "_fill(before, t.data, t.name)",
+       "the new node (c *= x) reads the overwritten values for its gradient"),
+    _m("inplace-version-not-bumped", INPLACE,
+       "    t._counter().value += 1", "    t._counter()",
+       "a node that saved the old values uses the new ones"),
+    _m("function-live-buffer-ignored", FUNCTION,
+       'return getattr(t, "live", t.data)', "return t.data",
+       "a node recorded before an in-place op no longer notices it changed what it saved"),
+    _m("mul-reads-every-input", OPS + "elementwise.py",
+       "    reads_input_for = ((1,), (0,))", "    reads_input_for = None",
+       "d = c * 3 then c += 1 raises although the gradient never reads c (PyTorch accepts)"),
     _m("function-is-saved-dropped", FUNCTION,
-       "if _is_saved(self, p.data) and counter.value != expected:",
+       "if _is_saved(self, _live(p)) and counter.value != expected:",
        "if counter.value != expected:",
        "dropped _is_saved check: an input that was not saved may not be edited"),
     _m("function-version-check-removed", FUNCTION,

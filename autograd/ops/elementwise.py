@@ -112,6 +112,7 @@ class Sub(Function):
 
 class Mul(Function):
     scalar_math = True
+    reads_input_for = ((1,), (0,))
 
     @staticmethod
     def forward(ctx, a, b):
@@ -136,6 +137,7 @@ class Mul(Function):
 
 class Div(Function):
     scalar_math = True
+    reads_input_for = ((1,), (0, 1))
 
     @staticmethod
     def forward(ctx, a, b):
@@ -163,6 +165,7 @@ class Div(Function):
 
 class Pow(Function):
     scalar_math = True
+    reads_input_for = ((0, 1), (0,))
 
     @staticmethod
     def forward(ctx, a, b):

@@ -190,6 +190,62 @@ class ScatterAdd(Function):
         yield (rng.standard_normal((3, 2)),), {"index": np.array([1, 1, 0]), "shape": (2, 2)}
 
 
+class SetItem(Function):
+    """``a`` with ``a[index] = values`` (``values`` broadcast to ``a[index]``), out of place:
+    what an in-place assignment to a tensor in the graph records (PyTorch's CopySlices).
+    An integer-array index that names one position twice is refused: which write survives
+    would decide the gradient."""
+
+    name = "setitem"
+
+    @staticmethod
+    def forward(ctx, a, values, *, index):
+        if not _is_basic(index):
+            _refuse_repeats(a.shape, index)
+        ctx.index = index
+        out = np.array(a, copy=True)
+        out[index] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da: 1 where a was kept, 0 where it was overwritten; d/dvalues: the gradient
+        # read back where they were written (summed over broadcast axes by the engine)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            ga = np.array(grad, copy=True)
+            ga[ctx.index] = 0
+        return ga, grad[ctx.index]
+
+    @staticmethod
+    def differentiable_backward(ctx, grad, out):
+        zero = Tensor(np.zeros((), dtype=grad.dtype))
+        ga = SetItem.apply(grad, zero, index=ctx.index) if ctx.needs_input_grad[0] else None
+        return ga, GetItem.apply(grad, index=ctx.index)
+
+    @staticmethod
+    def sample_inputs(rng):
+        yield (rng.standard_normal((3,)), rng.standard_normal(())), {"index": 1}
+        yield (
+            (rng.standard_normal((4, 3)), rng.standard_normal((2,))),
+            {"index": (slice(1, 3), slice(None, None, 2))},
+        )
+        yield (rng.standard_normal((4,)), rng.standard_normal((3,))), {"index": np.array([3, 0, 1])}
+        yield (
+            (rng.standard_normal((3, 2)), rng.standard_normal((2,))),
+            {"index": np.array([True, False, True])},
+        )
+
+
+def _refuse_repeats(shape: tuple[int, ...], index: Any) -> None:
+    positions = np.arange(int(np.prod(shape))).reshape(shape)[index].reshape(-1)
+    if np.unique(positions).size != positions.size:
+        raise IndexError(
+            f"setitem: the index writes some element of the shape-{shape} tensor twice, so "
+            "which value survives (and gets the gradient) is undefined; index each element once"
+        )
+
+
 class BroadcastTo(Function):
     """``a`` repeated along new or size-1 axes to ``shape`` (numpy's broadcasting rules);
     the gradient is summed back."""

@@ -31,7 +31,15 @@ def references(torch: Any) -> dict[str, Callable[..., Any]]:
         out[index] = values
         return out
 
+    def setitem(a, values, index):
+        parts = index if isinstance(index, tuple) else (index,)
+        parts = tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in parts)
+        out = a.clone()  # the out-of-place form of a[index] = values (recorded as CopySlices)
+        out[parts if isinstance(index, tuple) else parts[0]] = values
+        return out
+
     return {
+        "setitem": setitem,
         "cast": lambda a, dtype: a.to(getattr(torch, np.dtype(dtype).name)),
         "broadcast_to": lambda a, shape: torch.broadcast_to(a, shape),
         "scatter_add": scatter_add,
