@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import warnings
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from matplotlib import font_manager
 from matplotlib.axes import Axes
@@ -56,15 +58,35 @@ class PlotFigure(Figure):
 
     def _repr_png_(self) -> bytes:
         buffer = BytesIO()
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
-            self.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        self.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
         return buffer.getvalue()
 
+    def savefig(self, *args: Any, **kwargs: Any) -> None:
+        """`Figure.savefig`, without matplotlib's warning per glyph no font has: CJK text
+        without a CJK font draws as boxes, and `font_kw` has said once how to install one."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
+            super().savefig(*args, **kwargs)
 
-# A pip-installed Noto Sans CJK TC (traditional characters, SIL OFL 1.1) shipped as a
-# package; a dependency of tracegrad so attention plots of Tang poems show their glyphs.
+
+# A pip-installed Noto Sans CJK TC (traditional characters, SIL OFL 1.1, 16 MB) shipped as a
+# package: the extra tracegrad[cjk], so attention plots of Tang poems show their glyphs.
 _CJK_PACKAGE = "cvttf_NotoSansCJK_Regular"
+CJK_INSTALL = "pip install 'tracegrad[cjk]'"
+
+# Han ideographs (and their extensions and compatibility forms), CJK punctuation, kana,
+# bopomofo, hangul, and the fullwidth forms (，！) of Chinese punctuation: none is in DejaVu Sans.
+_CJK_TEXT = re.compile(
+    "[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
+)
+
+
+class MissingFontWarning(UserWarning):
+    """A plot has Chinese, Japanese or Korean text and no installed font can draw it."""
+
+
+_missing_cjk_warned = False  # the warning is given once per process
 
 
 def register_packaged_cjk_font() -> None:
@@ -88,9 +110,35 @@ def text_family() -> tuple[str, ...] | None:
     return None
 
 
-def font_kw() -> dict[str, object]:
-    """Keyword arguments that give text the CJK-capable font family (if any)."""
+def has_cjk(text: object) -> bool:
+    """Whether `text` (a string, or an iterable of strings; None is no text) has a
+    Chinese, Japanese or Korean character."""
+    if text is None:
+        return False
+    if isinstance(text, str):
+        return _CJK_TEXT.search(text) is not None
+    return any(has_cjk(t) for t in text)
+
+
+def font_kw(*texts: object) -> dict[str, object]:
+    """Keyword arguments that give text the CJK-capable font family (if any).
+
+    `texts` are what those keywords will draw (strings, iterables of strings, or None). If
+    they hold CJK characters and no CJK font is installed, a `MissingFontWarning` says so
+    once per process, with the command that installs one; the plot still renders, those
+    characters as boxes.
+    """
+    global _missing_cjk_warned
     family = text_family()
+    if family is None and not _missing_cjk_warned and has_cjk(texts):
+        _missing_cjk_warned = True
+        warnings.warn(
+            "viz: this plot has Chinese, Japanese or Korean text but no CJK font is installed, "
+            f"so those characters are drawn as boxes; install the font with {CJK_INSTALL} "
+            "(or a system CJK font such as Noto Sans CJK)",
+            MissingFontWarning,
+            stacklevel=3,
+        )
     return {} if family is None else {"fontfamily": list(family)}
 
 
@@ -104,7 +152,8 @@ def save(fig: Figure, path: str | Path | None) -> None:
         raise ValueError(f"path must end in .png or .svg, got {str(path)!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
-        # Without a CJK font, Chinese tokens draw as boxes; say nothing rather than warn per glyph.
+        # Without a CJK font, Chinese tokens draw as boxes; font_kw has said so once, rather
+        # than matplotlib once per glyph (PlotFigure.savefig does the same for its figures).
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         fig.savefig(path, format=fmt, dpi=DPI, bbox_inches="tight")
 

@@ -98,7 +98,7 @@ def plot_curves(
         ax.legend(frameon=False, fontsize="small")
         ax.spines[["top", "right"]].set_visible(False)
     if title:
-        fig.suptitle(plot_text(title), color=INK, **font_kw())
+        fig.suptitle(plot_text(title), color=INK, **font_kw(title))
     save(fig, path)
     return fig
 
@@ -155,7 +155,7 @@ def plot_filters(
             ax.set_title(str(i), fontsize=7, color=INK, pad=2)
     shown = f"{n} of {o} filters" if n < o else f"{o} filters"
     heading = f"{plot_text(title)}\n" if title else ""
-    fig.suptitle(f"{heading}{shown} ({kh}×{kw}; {note})", fontsize=9, color=INK, **font_kw())
+    fig.suptitle(f"{heading}{shown} ({kh}×{kw}; {note})", fontsize=9, color=INK, **font_kw(title))
     save(fig, path)
     return fig
 
@@ -209,7 +209,7 @@ def plot_feature_maps(
         f"{heading}{shown}, {m.shape[1]}×{m.shape[2]}, each on its own scale",
         fontsize=9,
         color=INK,
-        **font_kw(),
+        **font_kw(title),
     )
     save(fig, path)
     return fig
@@ -258,7 +258,7 @@ def plot_reconstructions(
                 spine.set_color(INK if row == 0 else ACCENT)
         axes[row, 0].set_ylabel(label, fontsize=9, color=INK if row == 0 else ACCENT)
     if title:
-        fig.suptitle(plot_text(title), color=INK, **font_kw())
+        fig.suptitle(plot_text(title), color=INK, **font_kw(title))
     mse = float(np.mean((a - b) ** 2))
     caption = f"mean squared error {mse:.4f}"
     if n < total:

@@ -59,7 +59,7 @@ def plot_attention(
     cbar = fig.colorbar(im, ax=ax, fraction=0.05, pad=0.03)
     cbar.set_label("attention weight", color=INK)
 
-    font = font_kw()
+    font = font_kw(source, target, title)
     long_tokens = source is not None and max((len(s) for s in source), default=0) > 2
     if source is not None:
         labels = [plot_text(s) for s in source]
@@ -170,7 +170,7 @@ def plot_embeddings(
     ax.scatter(*xy[~strong].T, s=14, color=INK, alpha=0.55, linewidths=0)
     if strong.any():
         ax.scatter(*xy[strong].T, s=26, color=ACCENT, linewidths=0, zorder=3)
-    font = font_kw()
+    font = font_kw(words, title)
     for (px, py), word, hot in zip(xy, words, strong):
         ax.annotate(
             plot_text(word),
