@@ -15,6 +15,7 @@ from autograd.function import Function
 from autograd.gradcheck import gradcheck, gradgradcheck
 from autograd.ops.elementwise import maximum, minimum, where
 from autograd.ops.shape import concatenate, stack
+from autograd.random import generator, manual_seed
 from autograd.state import (
     current_scope,
     detect_anomaly,
@@ -34,6 +35,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "from_numpy",
+    "generator",
     "get_default_dtype",
     "grad",
     "gradcheck",
@@ -43,6 +45,7 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "jvp",
+    "manual_seed",
     "maximum",
     "minimum",
     "name_scope",

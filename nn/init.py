@@ -10,19 +10,19 @@ import math
 
 import numpy as np
 
+import autograd
 from autograd import get_default_dtype
-
-_RNG = [np.random.default_rng()]
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator layers draw their initial weights and dropout masks from."""
-    _RNG[0] = np.random.default_rng(seed)
+    """Seed the generator layers draw their initial weights and dropout masks from (the one
+    `autograd.manual_seed` seeds: also `autograd.functional.dropout`'s)."""
+    autograd.manual_seed(seed)
 
 
 def generator() -> np.random.Generator:
     """The generator layers draw their initial weights and dropout masks from."""
-    return _RNG[0]
+    return autograd.generator()
 
 
 def uniform(shape: tuple[int, ...], bound: float) -> np.ndarray:

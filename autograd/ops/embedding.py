@@ -9,6 +9,7 @@ import numpy as np
 from autograd.function import Function
 from autograd.kernels.embedding import scatter_add_rows
 from autograd.ops.shape import scatter_add
+from autograd.random import generator
 from autograd.tensor import Tensor, lift, wrap
 
 
@@ -85,12 +86,12 @@ def dropout(
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (inverted
     dropout), so the expected value is unchanged; the identity when not ``training``.
 
-    ``rng``: the generator to draw the mask from (a fresh unseeded one when None).
+    ``rng``: the generator to draw the mask from (when None, the default one that
+    `autograd.manual_seed` seeds).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
-    rng = np.random.default_rng() if rng is None else rng
-    keep = rng.random(x.shape) >= p
+    keep = (generator() if rng is None else rng).random(x.shape) >= p
     return Dropout.apply(x, keep=keep, scale=0.0 if p == 1.0 else 1.0 / (1.0 - p))

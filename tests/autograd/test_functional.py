@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
+import autograd
 import autograd.functional as F
 from autograd import Tensor, gradcheck
 
@@ -163,3 +164,17 @@ def test_cross_entropy_keeps_float32():
     assert loss.dtype == np.float32
     loss.backward()
     assert x.grad.dtype == np.float32
+
+
+def test_dropout_without_rng_draws_from_the_generator_manual_seed_seeds():
+    import nn
+
+    x = Tensor(np.ones((4, 50)))
+    masks = []
+    for seed_with in (autograd.manual_seed, nn.manual_seed, autograd.manual_seed):
+        seed_with(3)
+        masks.append(F.dropout(x, 0.5).data)
+    np.testing.assert_array_equal(masks[0], masks[1])
+    np.testing.assert_array_equal(masks[0], masks[2])
+    assert 0 < (masks[0] == 0).sum() < masks[0].size
+    assert not np.array_equal(masks[0], F.dropout(x, 0.5).data)  # the generator moved on
