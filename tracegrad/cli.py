@@ -5,6 +5,9 @@
 - ``tracegrad graph EXPR name=value ... [--out f.svg|f.png|f.dot|f.html] [--order N
   [--wrt NAME]]``: draw any scalar expression (parsed from an AST whitelist, never
   evaluated as Python), or with ``--order N`` the recorded graph of its (N-1)-th derivative.
+- ``tracegrad train MODEL [...] [--resume DIR]``: train a model on its bundled data, or
+  continue a run from its last complete epoch.
+- ``tracegrad data fetch NAME``: download a data set too big to ship.
 
 Each command lives in its own module (`tracegrad.demo`, `tracegrad.graph_command`,
 `tracegrad.train_command`, `tracegrad.data_command`); this one builds the parser and
@@ -71,8 +74,15 @@ def build_parser() -> Parser:
         "--lr", type=positive_float, default=None, help="learning rate (Adam; word2vec's alpha)"
     )
     train.add_argument("--batch-size", type=positive_int, default=None)
-    train.add_argument("--seed", type=nonnegative_int, default=0)
+    train.add_argument("--seed", type=nonnegative_int, default=None, help="default 0")
     train.add_argument("--out", type=folder_arg, default=None, help="folder (default runs/MODEL)")
+    train.add_argument(
+        "--resume",
+        type=folder_arg,
+        metavar="DIR",
+        default=None,
+        help="continue the run in DIR from its last complete epoch (up to --epochs)",
+    )
     data = sub.add_parser("data", help="fetch a data set that is too big to ship")
     fetch = data.add_subparsers(dest="action", required=True).add_parser(
         "fetch", help="download a data set into the local cache"

@@ -1,5 +1,6 @@
 """``tracegrad train {mlp,lenet,autoencoder}``: train on bundled (or fetched) digits with
-progress bars, a checkpoint per epoch, curves as PNG and final metrics as JSON.
+progress bars, a checkpoint (and ``resume.npz``) per epoch, curves as PNG and final metrics as
+JSON; ``resume=True`` continues a run from its last complete epoch.
 
 The settings of each (model, data set) pair are in `tracegrad.recipes.IMAGE_RECIPES`; the
 loop is `nn.training.fit`.
@@ -18,9 +19,11 @@ from autograd import Tensor, no_grad
 from nn.data import DataLoader, load_digits, load_mnist, load_mnist5k, train_test_split
 from nn.optim import Adam, StepLR
 from nn.training import evaluate, fit
+from tracegrad.architectures import build, spec
 from tracegrad.args import check_settings
 from tracegrad.recipes import IMAGE_DATA, IMAGE_MODELS, IMAGE_RECIPES, ImageRecipe
-from tracegrad.run_files import checkpoint_each_epoch, write_json
+from tracegrad.run_files import write_json, write_run_info
+from tracegrad.run_state import RunState
 from viz.plots import plot_feature_maps, plot_filters, plot_reconstructions
 
 
@@ -46,19 +49,19 @@ def load_split(name: str, seed: int = 0) -> Split:
     return Split(x_tr, y_tr, x_te, y_te)
 
 
-def build(model: str, data: Split) -> tuple[nn.Module, str]:
-    """The model for ``model`` sized to ``data``'s images, and its task ("classify" or
-    "reconstruct")."""
-    side = data.x_train.shape[-1]
-    pixels = int(np.prod(data.x_train.shape[1:]))
+def architecture(model: str, side: int) -> tuple[dict, str]:
+    """The description (`tracegrad.architectures.spec`) of ``model`` for ``side``×``side``
+    images, and its task ("classify" or "reconstruct")."""
+    pixels = side * side
     if model == "mlp":
         sizes = [pixels, 256, 128, 10] if side == 28 else [pixels, 64, 10]
-        return nn.MLP(sizes, activation="relu"), "classify"
+        return spec("MLP", sizes=sizes, activation="relu"), "classify"
     if model == "lenet":
         if side != 28:
             raise ValueError("lenet needs 28×28 images: use --data mnist5k or mnist")
-        return nn.LeNet5(), "classify"
-    return nn.Autoencoder([pixels, 128, 32] if side == 28 else [pixels, 32, 8]), "reconstruct"
+        return spec("LeNet5"), "classify"
+    sizes = [pixels, 128, 32] if side == 28 else [pixels, 32, 8]
+    return spec("Autoencoder", sizes=sizes), "reconstruct"
 
 
 def recipe(model: str, data_name: str) -> ImageRecipe:
@@ -87,6 +90,7 @@ def train_main(
     batch: int | None = None,
     seed: int = 0,
     progress: bool = True,
+    resume: bool = False,
 ) -> dict[str, float]:
     """Train, checkpointing each epoch into ``out``; returns the final metrics.
 
@@ -94,7 +98,10 @@ def train_main(
     given, they must be >= 1, finite > 0 and >= 1 (ValueError naming the setting).
 
     Classifiers see standardised pixels ((x - mean) / std of the training set; both are
-    written to metrics.json); the autoencoder reconstructs raw pixels in [0, 1].
+    written to metrics.json and run.json); the autoencoder reconstructs raw pixels in [0, 1].
+
+    ``resume``: continue the run saved in ``out`` from its last complete epoch up to
+    ``epochs`` (`tracegrad.run_state`); the other arguments must be the ones it started with.
     """
     if model not in IMAGE_MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {IMAGE_MODELS}")
@@ -104,18 +111,24 @@ def train_main(
     r = recipe(model, data_name)
     # None means the recipe's value; anything else is used as given (0 is refused, not replaced)
     epochs = r.epochs if epochs is None else epochs
+    args = dict(model=model, data=data_name, epochs=epochs, lr=lr, batch=batch, seed=seed)
     lr = r.lr if lr is None else lr
     batch = r.batch if batch is None else batch
     out.mkdir(parents=True, exist_ok=True)
     nn.manual_seed(seed)
     data = load_split(data_name, seed)
-    net, task = build(model, data)
+    side = data.x_train.shape[-1]
+    description, task = architecture(model, side)
+    net = build(description)
     mean, std = 0.0, 1.0
     if task == "classify":
         data, mean, std = _standardised(data)
+    info = dict(model=model, checkpoint=f"{model}.npz", architecture=description, task=task)
+    info.update(data=data_name, side=side, pixel_mean=mean, pixel_std=std)
     start = time.perf_counter()
     settings = dict(epochs=epochs, lr=lr, gamma=r.gamma, batch=batch, seed=seed)
-    test = _train(net, task, data, out, model, f"{model} on {data_name}", progress, **settings)
+    title = f"{model} on {data_name}"
+    test = _train(net, data, out, title, progress, info, args, resume, **settings)
     seconds = time.perf_counter() - start
     metrics = {f"test {k}": v for k, v in evaluate(net, test, task).items()}
     metrics.update(
@@ -136,12 +149,13 @@ def train_main(
 
 def _train(
     net: nn.Module,
-    task: str,
     data: Split,
     out: Path,
-    model: str,
     title: str,
     progress: bool,
+    info: dict,
+    args: dict,
+    resume: bool,
     *,
     epochs: int,
     lr: float,
@@ -149,14 +163,19 @@ def _train(
     batch: int,
     seed: int,
 ) -> DataLoader:
-    """`nn.training.fit` with Adam, lr × ``gamma`` per epoch, the checkpoint ``out/MODEL.npz``
-    and ``out/curves.png`` per epoch; returns the held-out loader. Ctrl-C says where the
-    last complete epoch is kept."""
-    checkpoint = out / f"{model}.npz"
+    """`nn.training.fit` with Adam, lr × ``gamma`` per epoch, the checkpoint ``out/MODEL.npz``,
+    ``out/resume.npz`` and ``out/curves.png`` per epoch (after restoring the last complete
+    epoch when resuming, then writing ``run.json``); returns the held-out loader. Ctrl-C says
+    where the last complete epoch is kept."""
+    checkpoint = out / info["checkpoint"]
     gen = np.random.default_rng(seed)
     train = DataLoader((data.x_train, data.y_train), batch_size=batch, shuffle=True, generator=gen)
     test = DataLoader((data.x_test, data.y_test), batch_size=512)
     opt = Adam(net.parameters(), lr=lr)
+    scheduler = StepLR(opt, step_size=1, gamma=gamma)
+    state = RunState(out, args, net, opt, scheduler, {"shuffle": gen})
+    resumed = state.begin(resume)
+    write_run_info(out, **info)
     try:
         fit(
             net,
@@ -164,13 +183,17 @@ def _train(
             train,
             test,
             epochs=epochs,
-            task=task,
-            on_epoch=checkpoint_each_epoch(net, checkpoint, out / "curves.png", title),
+            task=info["task"],
+            on_epoch=state.on_epoch(checkpoint, title),
             progress=progress,
-            scheduler=StepLR(opt, step_size=1, gamma=gamma),
+            scheduler=scheduler,
+            **resumed,
         )
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the last complete epoch is kept in {checkpoint}")
+        print(
+            f"\ninterrupted: the last complete epoch is kept in {checkpoint}; "
+            f"tracegrad train {args['model']} --resume {out} continues the run"
+        )
         raise
     return test
 

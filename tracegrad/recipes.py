@@ -23,25 +23,39 @@ class Model:
     """One ``tracegrad train`` model: ``kind`` ("image": `tracegrad.image_recipes`;
     "sequence": `tracegrad.sequence_recipes`), the options it uses besides --seed and --out
     (the others are refused), the fetched data sets it trains on, its default --data (image
-    models) and its default epochs (sequence models; image epochs are per data set)."""
+    models) and its default epochs (sequence models; image epochs are per data set).
+
+    ``infer``: what its inference half does (`tracegrad.inference`): "classify" an image,
+    "reconstruct" one, "translate" text, list "similar" words (``tracegrad predict``) or
+    "sample" text (``tracegrad sample``). ``resume``: why ``--resume`` cannot continue it,
+    or None if it can (`tracegrad.run_state`)."""
 
     kind: str
     options: tuple[str, ...]
+    infer: str
     fetched: tuple[str, ...] = ()
     data: str | None = None
     epochs: int | None = None
+    resume: str | None = None
 
 
 MODELS: dict[str, Model] = {
-    "mlp": Model("image", _IMAGE, data="digits"),
-    "lenet": Model("image", _IMAGE, data="mnist5k"),
-    "autoencoder": Model("image", _IMAGE, data="digits"),
-    "lstm-poems": Model("sequence", ("--epochs", "--lr", "--batch-size"), epochs=12),
-    "seq2seq-dates": Model("sequence", _SEQ2SEQ, epochs=4),
-    "seq2seq-poems": Model("sequence", _SEQ2SEQ, epochs=10),
-    "seq2seq-kjv": Model("sequence", _SEQ2SEQ, fetched=("kjv-web",), epochs=4),
+    "mlp": Model("image", _IMAGE, "classify", data="digits"),
+    "lenet": Model("image", _IMAGE, "classify", data="mnist5k"),
+    "autoencoder": Model("image", _IMAGE, "reconstruct", data="digits"),
+    "lstm-poems": Model("sequence", ("--epochs", "--lr", "--batch-size"), "sample", epochs=12),
+    "seq2seq-dates": Model("sequence", _SEQ2SEQ, "translate", epochs=4),
+    "seq2seq-poems": Model("sequence", _SEQ2SEQ, "translate", epochs=10),
+    "seq2seq-kjv": Model("sequence", _SEQ2SEQ, "translate", fetched=("kjv-web",), epochs=4),
     # skip-gram SGD pair by pair: --lr is its starting alpha
-    "word2vec": Model("sequence", ("--epochs", "--lr"), epochs=5),
+    "word2vec": Model(
+        "sequence",
+        ("--epochs", "--lr"),
+        "similar",
+        epochs=5,
+        resume="word2vec trains all its epochs in one fused SGD loop and writes its vectors "
+        "only at the end, so there is no epoch to resume from; train it again",
+    ),
 }
 IMAGE_MODELS = tuple(name for name, m in MODELS.items() if m.kind == "image")
 SEQUENCE_MODELS = tuple(name for name, m in MODELS.items() if m.kind == "sequence")

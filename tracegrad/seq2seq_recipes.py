@@ -1,8 +1,11 @@
 """``tracegrad train seq2seq-{dates,poems,kjv}``: Seq2Seq with (or without) attention on
-text pairs, trained by `nn.seq2seq.train_seq2seq` (the one loop), scored by exact match and
-token accuracy on held-out pairs, with attention heatmaps (``attention_*.png``).
+text pairs, trained with the one loop (`nn.training.fit`) as `nn.seq2seq.train_seq2seq` does
+— Adam, lr × gamma per epoch, gradient norm clipped at 5, batches reshuffled each epoch —
+with its optimizer, scheduler and generator in reach, so a run can resume; scored by exact
+match and token accuracy on held-out pairs, with attention heatmaps (``attention_*.png``).
 
-The settings of each run are in `tracegrad.recipes.SEQ2SEQ_RECIPES`.
+The settings of each run are in `tracegrad.recipes.SEQ2SEQ_RECIPES`. A run writes
+``run.json`` and both vocabularies before training (what ``tracegrad predict`` reads).
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ import numpy as np
 
 import nn
 from nn.data import corpora, dates
-from nn.data.text import Vocab
-from nn.seq2seq import Seq2Seq, exact_match, train_seq2seq
+from nn.data.text import Vocab, pair_batches
+from nn.optim import Adam, StepLR
+from nn.seq2seq import Seq2Seq, exact_match
+from nn.training import fit
+from tracegrad.architectures import build, spec
 from tracegrad.recipes import SEQ2SEQ_RECIPES, Seq2SeqRecipe
-from tracegrad.run_files import checkpoint_each_epoch
+from tracegrad.run_files import write_run_info
+from tracegrad.run_state import RunState
 from tracegrad.text_splits import limit_items, split_items
 from viz.plots import plot_attention
+
+CLIP = 5.0
 
 Pair = tuple[np.ndarray, np.ndarray]
 TOKENIZERS: dict[str, tuple[Callable[[str], list[str]], str]] = {
@@ -112,11 +121,16 @@ def seq2seq_run(
     progress: bool,
     limit: int | None = None,
     lr: float | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
+    resume: bool = False,
 ) -> dict:
-    """Train the seq2seq run ``name`` into ``out`` (checkpoint ``model.npz`` and curves per
-    epoch, vocabularies, heatmaps); returns its metrics. ``lr`` None: the recipe's."""
+    """Train the seq2seq run ``name`` into ``out`` (checkpoint ``model.npz``, ``resume.npz``
+    and curves per epoch, vocabularies, heatmaps); returns its metrics. ``lr`` None: the
+    recipe's; ``batch_size`` None: 64. ``resume``: continue the run saved in ``out``."""
+    args = dict(model=name, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+    args.update(attention=attention, limit=limit)
     recipe = SEQ2SEQ_RECIPES[name]
+    batch_size = 64 if batch_size is None else batch_size
     tokenize, _ = TOKENIZERS[recipe.tokens]
     train_text, test_text = limit_items(*SEQ2SEQ_DATA[name](seed), limit)
     src_vocab = Vocab.build([tokenize(s) for s, _ in train_text], min_count=recipe.min_count)
@@ -125,33 +139,55 @@ def seq2seq_run(
     test = _encode(test_text[: recipe.n_eval], tokenize, src_vocab, tgt_vocab)
     nn.manual_seed(seed)
     embed, hidden = recipe.size
-    model = Seq2Seq(
-        len(src_vocab), len(tgt_vocab), embed, hidden, attention=attention, pad_id=src_vocab.pad
+    description = spec(
+        "Seq2Seq",
+        src_vocab=len(src_vocab),
+        tgt_vocab=len(tgt_vocab),
+        embed_dim=embed,
+        hidden_size=hidden,
+        attention=attention,
+        pad_id=src_vocab.pad,
     )
+    model = build(description)
     sos, eos, max_len = tgt_vocab.sos, tgt_vocab.eos, recipe.max_len
+    optimizer = Adam(model.parameters(), lr=recipe.lr if lr is None else lr)
+    rng = np.random.default_rng(seed)
+    scheduler = StepLR(optimizer, step_size=1, gamma=recipe.gamma)
+    state = RunState(out, args, model, optimizer, scheduler, {"batches": rng})
+    resumed = state.begin(resume)
+    src_vocab.save(out / "src_vocab.json")
+    tgt_vocab.save(out / "tgt_vocab.json")
+    write_run_info(
+        out,
+        name,
+        "model.npz",
+        architecture=description,
+        vocab={"source": "src_vocab.json", "target": "tgt_vocab.json"},
+        tokens=recipe.tokens,
+        max_len=max_len,
+    )
 
     def evaluate(m: nn.Module) -> dict[str, float]:
         acc, _ = exact_match(m, test[:200], sos=sos, eos=eos, max_len=max_len)
         return {"held-out exact acc": acc}
 
-    history = train_seq2seq(
+    history = fit(
         model,
-        train,
+        optimizer,
+        lambda: pair_batches(train, batch_size, model.pad_id, rng),
+        loss_fn=lambda m, batch: m.loss(*batch),
         epochs=epochs,
-        batch_size=batch_size,
-        lr=recipe.lr if lr is None else lr,
-        gamma=recipe.gamma,
-        seed=seed,
+        scheduler=scheduler,
+        clip_grad_norm=CLIP,
         evaluate=evaluate,
-        on_epoch=checkpoint_each_epoch(model, out / "model.npz", out / "curves.png", recipe.title),
+        on_epoch=state.on_epoch(out / "model.npz", recipe.title),
         progress=progress,
+        **resumed,
     )
     model.eval()
     scores = _score(model, test, test_text, tgt_vocab, recipe)
     if attention:
         _heatmaps(model, test, src_vocab, tgt_vocab, recipe, out)
-    src_vocab.save(out / "src_vocab.json")
-    tgt_vocab.save(out / "tgt_vocab.json")
     samples = scores.pop("samples")
     return {
         **scores,

@@ -1,10 +1,11 @@
-"""``tracegrad train`` for the sequence models: a char-LSTM writing Tang lines, Seq2Seq on
-dates, poems and KJV → modern English (`tracegrad.seq2seq_recipes`), and word2vec on the
-World English Bible.
+"""``tracegrad train`` for the sequence models: a char-LSTM writing Tang lines
+(`tracegrad.charlm_recipe`), Seq2Seq on dates, poems and KJV → modern English
+(`tracegrad.seq2seq_recipes`), and word2vec on the World English Bible (here).
 
-Each run writes into its folder: the checkpoint (``model.npz``, atomic, once per epoch),
-``curves.png``, ``metrics.json`` and ``samples.txt``; the Seq2Seq runs also an attention
-heatmap per example (``attention_*.png``) and word2vec a 2-D projection of its vectors.
+Each run writes into its folder: ``run.json``, the checkpoint (``model.npz``, atomic, once
+per epoch; word2vec's once, at the end) with ``resume.npz`` beside it, ``curves.png``,
+``metrics.json`` and ``samples.txt``; the Seq2Seq runs also an attention heatmap per example
+(``attention_*.png``) and word2vec a 2-D projection of its vectors.
 """
 
 from __future__ import annotations
@@ -14,70 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-import nn
-from nn.charlm import CharLSTM, train_charlm
 from nn.data import corpora
-from nn.data.text import Vocab
 from nn.word2vec import Word2Vec
 from tracegrad.args import check_settings
+from tracegrad.charlm_recipe import lstm_poems
 from tracegrad.recipes import MODELS, SEQ2SEQ_RECIPES, SEQUENCE_MODELS
-from tracegrad.run_files import checkpoint_each_epoch, write_json, write_text
+from tracegrad.run_files import write_json, write_run_info, write_text
 from tracegrad.seq2seq_recipes import seq2seq_run
-from tracegrad.text_splits import limit_items, split_items
 from viz.plots import plot_embeddings
-
-
-# -- char-level LSTM on Tang quatrains -------------------------------------------------------
-def lstm_poems(
-    out: Path,
-    *,
-    epochs: int,
-    seed: int,
-    progress: bool,
-    limit: int | None = None,
-    lr: float = 3e-3,
-    batch_size: int = 64,
-) -> dict:
-    """Train the char-LSTM on 95 % of the quatrains; held-out perplexity and samples."""
-    train, test = split_items(corpora.load_tang_quatrains(), 0.05, seed)
-    train, test = limit_items(train, test, limit)
-    vocab = Vocab.build([list(corpora.poem_text(p)) for p in train], min_count=2)
-
-    def encode(poem: list[str]) -> np.ndarray:
-        return vocab.encode(list(corpora.poem_text(poem)), add_sos=True, add_eos=True)
-
-    nn.manual_seed(seed)
-    model = CharLSTM(len(vocab), 128, 384)
-    title = "char-LSTM on Tang quatrains"
-    history = train_charlm(
-        model,
-        [encode(p) for p in train],
-        pad_id=vocab.pad,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        gamma=0.85,
-        seed=seed,
-        held_out=[encode(p) for p in test],
-        on_epoch=checkpoint_each_epoch(model, out / "model.npz", out / "curves.png", title),
-        progress=progress,
-    )
-    rng = np.random.default_rng(seed)
-    samples = []
-    for temperature in (0.6, 0.8, 1.0):
-        for _ in range(3):
-            ids = model.sample(None, [vocab.sos], 24, temperature, rng, stop_id=vocab.eos)
-            samples.append(f"T={temperature}: " + "".join(vocab.decode(ids)))
-    vocab.save(out / "vocab.json")
-    return {
-        "held-out perplexity": history["held-out perplexity"][-1],
-        "history": history,
-        "vocab": len(vocab),
-        "train poems": len(train),
-        "held-out poems": len(test),
-        "samples": samples,
-    }
-
 
 # -- word2vec --------------------------------------------------------------------------------
 PROBE_WORDS = ("king", "water", "love", "god", "son", "land")
@@ -119,6 +64,7 @@ def word2vec(
     )
     seconds = time.perf_counter() - start
     model.save(out / "model.npz")
+    write_run_info(out, "word2vec", "model.npz")
     neighbours = {
         w: [(n, round(c, 3)) for n, c in model.most_similar(w, topn=8)]
         for w in PROBE_WORDS
@@ -145,11 +91,14 @@ def word2vec(
 
 
 # -- the entry point -------------------------------------------------------------------------
-def _check(name: str, attention: bool, settings: dict) -> None:
-    """ValueError for an unknown model or a setting it does not take (`check_settings`)."""
+def _check(name: str, attention: bool, settings: dict, resume: bool) -> None:
+    """ValueError for an unknown model, a setting it does not take (`check_settings`), or a
+    resume it cannot do."""
     if name not in SEQUENCE_MODELS:
         raise ValueError(f"unknown sequence model {name!r}; choose from {SEQUENCE_MODELS}")
     check_settings(**settings)
+    if resume and MODELS[name].resume:
+        raise ValueError(f"cannot resume: {MODELS[name].resume}")
     if name == "word2vec" and settings["batch_size"] is not None:
         raise ValueError("word2vec trains pair by pair: batch_size does not apply")
     if not attention and name not in SEQ2SEQ_RECIPES:
@@ -167,6 +116,7 @@ def train_sequence_model(
     attention: bool = True,
     progress: bool = True,
     limit: int | None = None,
+    resume: bool = False,
 ) -> dict:
     """Run ``tracegrad train NAME`` for a sequence model; returns and writes the metrics.
 
@@ -174,19 +124,21 @@ def train_sequence_model(
     are used as they are (epochs and batch_size >= 1, lr finite > 0, else ValueError).
     word2vec trains pair by pair (``lr`` is its starting alpha; a ``batch_size`` is refused),
     and only the seq2seq runs take ``attention=False``.
-    ``limit`` caps the training examples (sentences for word2vec) for a quick run."""
-    _check(name, attention, dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed))
+    ``limit`` caps the training examples (sentences for word2vec) for a quick run.
+    ``resume``: continue the run saved in ``out`` from its last complete epoch up to
+    ``epochs`` (`tracegrad.run_state`), with the arguments it started with; word2vec cannot."""
+    _check(name, attention, dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed), resume)
     out.mkdir(parents=True, exist_ok=True)
     epochs = MODELS[name].epochs if epochs is None else epochs
     given = {k: v for k, v in {"lr": lr, "batch_size": batch_size}.items() if v is not None}
     run = dict(epochs=epochs, seed=seed, progress=progress, limit=limit, **given)
     start = time.perf_counter()
     if name == "lstm-poems":
-        metrics = lstm_poems(out, **run)
+        metrics = lstm_poems(out, resume=resume, **run)
     elif name == "word2vec":
         metrics = word2vec(out, **run)
     else:
-        metrics = seq2seq_run(name, out, attention=attention, **run)
+        metrics = seq2seq_run(name, out, attention=attention, resume=resume, **run)
     metrics.update(model=name, epochs=epochs, seconds=round(time.perf_counter() - start, 1))
     metrics.update(given)
     samples = metrics.get("samples")

@@ -1,7 +1,11 @@
 """``tracegrad train MODEL [--data ...] [--epochs N] [--lr X] [--batch-size B] [--seed S]
-[--out DIR] [--no-attention]``: check the options against the model's recipe
+[--out DIR] [--no-attention] [--resume DIR]``: check the options against the model's recipe
 (`tracegrad.recipes.MODELS`), then run `tracegrad.image_recipes` or
-`tracegrad.sequence_recipes` and print the final metrics as JSON."""
+`tracegrad.sequence_recipes` and print the final metrics as JSON.
+
+``--resume DIR`` continues the run saved in DIR (`tracegrad.run_state`) from its last complete
+epoch up to ``--epochs`` (default: the epochs it was started with), with the settings it was
+started with: the other options may only repeat them."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import numpy as np
 
 from tracegrad.args import Parser, folder_problem, run_error, train_option_problem
 from tracegrad.recipes import IMAGE_RECIPES, MODELS
+
+RESUME_FILE = "resume.npz"  # `tracegrad.run_state.RESUME_FILE`, without loading nn here
 
 
 def check_train_args(parser: Parser, args: argparse.Namespace) -> tuple[str | None, Path]:
@@ -31,6 +37,8 @@ def check_train_args(parser: Parser, args: argparse.Namespace) -> tuple[str | No
     refused = train_option_problem(args.model, [k for k, v in given.items() if v is not None])
     if refused:
         parser.fail(*refused)
+    if args.resume is not None:
+        resume_args(parser, args)
     data = None
     if model.kind == "image":
         data = args.data if args.data is not None else model.data
@@ -49,10 +57,53 @@ def check_train_args(parser: Parser, args: argparse.Namespace) -> tuple[str | No
     return data, out
 
 
+def resume_args(parser: Parser, args: argparse.Namespace) -> None:
+    """Fill ``args`` from the run saved in ``args.resume`` (its settings, folder and target
+    epochs), refusing in one line a model that cannot resume, a folder without a usable
+    ``resume.npz`` or with another model's run, a setting other than the saved one, and
+    ``--epochs`` that the run has reached already."""
+    from tracegrad.run_state import saved_run
+
+    model, folder = MODELS[args.model], args.resume
+    if model.resume:
+        parser.fail("--resume", f"cannot resume {args.model}: {model.resume}")
+    if args.out is not None and args.out.resolve() != folder.resolve():
+        parser.fail("--out", f"a resumed run writes into its own folder {folder}; leave --out out")
+    try:
+        saved, done = saved_run(folder, args.model)
+    except ValueError as err:
+        parser.fail("--resume", str(err))
+    batch = "batch" if model.kind == "image" else "batch_size"
+    options = (("--data", "data", "data"), ("--lr", "lr", "lr"), ("--seed", "seed", "seed"))
+    options += (("--batch-size", "batch_size", batch),)
+    for option, attr, key in options:
+        value = getattr(args, attr)
+        if value is not None and value != saved.get(key):
+            parser.fail(
+                option,
+                f"the run in {folder} was started with {key}={saved.get(key)!r} (None: the "
+                f"recipe's); a resumed run keeps its settings: leave {option} out",
+            )
+        setattr(args, attr, saved.get(key))
+    if args.no_attention and saved.get("attention") is not False:
+        parser.fail("--no-attention", f"the run in {folder} was started with attention")
+    args.no_attention = saved.get("attention") is False
+    epochs = saved["epochs"] if args.epochs is None else args.epochs
+    if epochs <= done:
+        parser.fail(
+            "--epochs",
+            f"the run in {folder} has trained {done} of its {saved['epochs']} epochs; pass "
+            f"--epochs N with N > {done} to train it further",
+        )
+    args.epochs, args.out, args.limit = epochs, folder, saved.get("limit")
+
+
 def _run(args: argparse.Namespace, data: str | None, out: Path) -> dict:
     """Train ``args.model`` into ``out`` with the given options (None: the recipe's)."""
     from tracegrad import image_recipes, sequence_recipes
 
+    seed = 0 if args.seed is None else args.seed
+    resume = args.resume is not None
     if data is None:
         return sequence_recipes.train_sequence_model(
             args.model,
@@ -60,8 +111,10 @@ def _run(args: argparse.Namespace, data: str | None, out: Path) -> dict:
             epochs=args.epochs,
             lr=args.lr,
             batch_size=args.batch_size,
-            seed=args.seed,
+            seed=seed,
             attention=not args.no_attention,
+            resume=resume,
+            limit=getattr(args, "limit", None),  # a resumed quick run's (library runs only)
         )
     return image_recipes.train_main(
         args.model,
@@ -70,7 +123,8 @@ def _run(args: argparse.Namespace, data: str | None, out: Path) -> dict:
         epochs=args.epochs,
         lr=args.lr,
         batch=args.batch_size,
-        seed=args.seed,
+        seed=seed,
+        resume=resume,
     )
 
 
@@ -83,6 +137,8 @@ def run_train(parser: Parser, args: argparse.Namespace) -> int:
         with np.errstate(all="ignore"):
             metrics = _run(args, data, out)
     except KeyboardInterrupt:
+        if MODELS[args.model].kind == "sequence" and (out / RESUME_FILE).is_file():
+            print(f"\ninterrupted: tracegrad train {args.model} --resume {out} continues the run")
         return 130
     except FloatingPointError as err:
         if args.lr is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import tracegrad.charlm_recipe as charlm_recipe
 import tracegrad.image_recipes as image_recipes
 import tracegrad.seq2seq_recipes as seq2seq_recipes
 import tracegrad.sequence_recipes as sequence_recipes
@@ -101,7 +102,9 @@ def test_given_settings_reach_the_trainer_unchanged(runs, tmp_path, kjv_cached, 
 
 def test_defaults_are_left_to_the_recipe(runs, tmp_path):
     assert main(["train", "mlp", "--out", str(tmp_path)]) == 0
-    assert runs == [("mlp", dict(epochs=None, lr=None, batch=None, seed=0, data="digits"))]
+    assert runs == [
+        ("mlp", dict(epochs=None, lr=None, batch=None, seed=0, resume=False, data="digits"))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -190,12 +193,13 @@ def test_train_main_refuses_zero_epochs_instead_of_running_the_recipe(monkeypatc
 def test_train_sequence_model_refuses_zero_epochs_and_passes_lr_and_batch(monkeypatch, tmp_path):
     seen = {}
 
-    def loop(*args, **kwargs):
-        seen.update(kwargs)
+    def loop(model, optimizer, batches, *args, epochs, **kwargs):
+        x = next(iter(batches()))[0]  # (T, B)
+        seen.update(epochs=epochs, lr=optimizer.param_groups[0]["lr"], batch_size=x.shape[1])
         raise Stop
 
-    monkeypatch.setattr(seq2seq_recipes, "train_seq2seq", loop)
-    monkeypatch.setattr(sequence_recipes, "train_charlm", loop)
+    monkeypatch.setattr(seq2seq_recipes, "fit", loop)
+    monkeypatch.setattr(charlm_recipe, "fit", loop)
     with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
         sequence_recipes.train_sequence_model("seq2seq-dates", tmp_path, epochs=0)
     with pytest.raises(ValueError, match="epochs must be >= 1, got -2"):
@@ -210,7 +214,7 @@ def test_train_sequence_model_refuses_zero_epochs_and_passes_lr_and_batch(monkey
         )
     assert (seen["epochs"], seen["lr"], seen["batch_size"]) == (2, 0.25, 5)
     with pytest.raises(Stop):
-        sequence_recipes.train_sequence_model("lstm-poems", tmp_path, lr=0.125, limit=50)
+        sequence_recipes.train_sequence_model("lstm-poems", tmp_path, lr=0.125, limit=100)
     assert (seen["epochs"], seen["lr"], seen["batch_size"]) == (12, 0.125, 64)
 
     class Word2Vec:

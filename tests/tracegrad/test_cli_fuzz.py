@@ -127,6 +127,10 @@ CASES = [
     (["train", "mlp", "--data", "mnist"], 2),  # not fetched into the empty cache
     (["train", "seq2seq-kjv"], 2),
     (["train", "word2vec", "--batch-size", "64"], 2),
+    (["train", "mlp", "--resume", "adir"], 2),  # no resume.npz in it
+    (["train", "mlp", "--resume", "afile"], 2),
+    (["train", "mlp", "--resume", "nowhere"], 2),
+    (["train", "word2vec", "--resume", "adir"], 2),
     (["train", "mlp", "--seed", "-1"], 2),
     (["train", "mlp", "--batch-size", "1e3"], 2),
     (["train", "mlp", "--lr=-inf"], 2),
@@ -160,7 +164,16 @@ VALUE = st.one_of(
 OPTIONS = {
     "demo": ["--out", "--no-train"],
     "graph": ["--out", "--fmt", "--show"],
-    "train": ["--data", "--epochs", "--lr", "--batch-size", "--seed", "--out", "--no-attention"],
+    "train": [
+        "--data",
+        "--epochs",
+        "--lr",
+        "--batch-size",
+        "--seed",
+        "--out",
+        "--no-attention",
+        "--resume",
+    ],
     "fetch": ["--cache-dir", "--force"],
 }
 FLAGS = {"--no-train", "--no-attention", "--force"}
