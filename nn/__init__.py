@@ -2,6 +2,7 @@
 parameter layouts so state dicts map 1:1 onto PyTorch modules of the same name."""
 
 from nn.charlm import CharLSTM
+from nn.containers import ModuleDict, ModuleList, Sequential
 from nn.init import manual_seed
 from nn.layers import (
     AvgPool2d,
@@ -12,14 +13,16 @@ from nn.layers import (
     Flatten,
     Identity,
     Linear,
+    LogSoftmax,
     MaxPool2d,
     ReLU,
     Sigmoid,
+    Softmax,
     Tanh,
 )
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from nn.models import MLP, Autoencoder, LeNet5
-from nn.module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from nn.module import IncompatibleKeys, Module, Parameter
 from nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell
 from nn.seq2seq import BahdanauAttention, Seq2Seq
@@ -51,9 +54,11 @@ __all__ = [
     "LayerNorm",
     "LeNet5",
     "Linear",
+    "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "NLLLoss",
     "Parameter",
@@ -61,6 +66,7 @@ __all__ = [
     "Seq2Seq",
     "Sequential",
     "Sigmoid",
+    "Softmax",
     "Tanh",
     "Word2Vec",
     "manual_seed",

@@ -181,6 +181,40 @@ class Identity(Module):
         return x
 
 
+class Softmax(Module):
+    """softmax over ``dim``: exp(x) / Σ exp(x), stable for large inputs."""
+
+    def __init__(self, dim: int | None = None):
+        super().__init__()
+        self.dim = _softmax_dim(type(self).__name__, dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Any shape with the axis ``dim``."""
+        return x.softmax(self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log(softmax(x)) over ``dim``, computed stably (x - logsumexp(x))."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Any shape with the axis ``dim``."""
+        return x.log_softmax(self.dim)
+
+
+def _softmax_dim(layer: str, dim: object) -> int:
+    if dim is None:
+        raise TypeError(
+            f"{layer}: pass dim (e.g. {layer}(dim=1) for (N, C) logits); PyTorch's implicit "
+            "choice of dim is deprecated and not supported"
+        )
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{layer}: dim must be an int, got {dim!r}")
+    return dim
+
+
 def check_dropout_p(layer: str, p: object) -> float:
     """`p` as a float, or a ValueError naming `layer` if it is not a probability in [0, 1]."""
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:

@@ -6,8 +6,9 @@ import itertools
 from collections.abc import Sequence
 
 from autograd import Tensor
+from nn.containers import Sequential
 from nn.layers import AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
-from nn.module import Module, Sequential
+from nn.module import Module
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "relu": ReLU, "tanh": Tanh}
 

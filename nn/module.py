@@ -22,9 +22,7 @@ from nn.state import Slot, check_plan, load_into
 __all__ = [
     "IncompatibleKeys",
     "Module",
-    "ModuleList",
     "Parameter",
-    "Sequential",
     "read_npz",
     "write_npz",
 ]
@@ -209,6 +207,62 @@ class Module:
         """The direct submodules."""
         yield from self._modules.values()
 
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules with their attribute names."""
+        yield from self._modules.items()
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` under ``name``, as ``setattr(self, name, module)`` does."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{type(self).__name__}.add_module: bad name {name!r} (a '.'-free str)")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(
+                f"{type(self).__name__}.add_module: {name!r} is a {type(module).__name__}, "
+                "not a Module"
+            )
+        setattr(self, name, module)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name``, as ``setattr(self, name, param)`` does."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"{type(self).__name__}.register_parameter: {name!r} is a "
+                f"{type(param).__name__}, not an nn.Parameter"
+            )
+        setattr(self, name, param)
+
+    def to(self, dtype: Any = None, *, device: str | None = None) -> Module:
+        """Cast every floating parameter and buffer to the float ``dtype``, in place (each
+        Parameter keeps its identity, so optimizers built before still hold it); ``"cpu"`` as
+        dtype or device is accepted and changes nothing. Returns self."""
+        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
+            dtype, device = None, dtype
+        if device is not None and device not in ("cpu", "cpu:0"):
+            raise ValueError(f"to: tracegrad computes on the CPU only, got device {device!r}")
+        if dtype is None:
+            return self
+        target = np.dtype(dtype)
+        if target.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: only float dtypes, got {target}")
+        for p in self.parameters():
+            p.data = p.data.astype(target)
+            p.grad = None
+        for m in self.modules():
+            for k, b in m._buffers.items():
+                if isinstance(b, Tensor) and b.dtype.kind == "f":
+                    b.data = b.data.astype(target)
+                elif isinstance(b, np.ndarray) and b.dtype.kind == "f":
+                    m._buffers[k] = b.astype(target)
+        return self
+
+    def float(self) -> Module:
+        """``to(float32)``."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """``to(float64)``."""
+        return self.to(np.float64)
+
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted name, each once, in registration order."""
         seen: set[int] = set()
@@ -320,54 +374,3 @@ def _buffer_value(module: Module, name: str, value: Any) -> np.ndarray | Tensor 
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: expected a numeric array, Tensor or None, got {array.dtype}")
     return array
-
-
-class Sequential(Module):
-    """Modules applied one after another; children are named "0", "1", …"""
-
-    def __init__(self, *modules: Module):
-        super().__init__()
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: argument {i} is {type(m).__name__}, not a Module")
-            setattr(self, str(i), m)
-
-    def forward(self, x: Any) -> Any:
-        """x → module 0 → module 1 → …"""
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters are registered ("0.weight", "1.weight", …)."""
-
-    def __init__(self, modules: list[Module] | None = None):
-        super().__init__()
-        for m in modules or []:
-            self.append(m)
-
-    def append(self, m: Module) -> ModuleList:
-        """Add a module at the end."""
-        if not isinstance(m, Module):
-            raise TypeError(f"ModuleList: expected a Module, got {type(m).__name__}")
-        setattr(self, str(len(self._modules)), m)
-        return self
-
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())

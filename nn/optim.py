@@ -1,4 +1,5 @@
-"""Optimizers with PyTorch's semantics, defaults and state-dict layout: SGD, Adam, AdamW.
+"""Optimizers with PyTorch's semantics, defaults and state-dict layout: SGD, Adam, AdamW
+(here), RMSprop and Adagrad (`nn.optim_adaptive`, re-exported).
 
 An optimizer holds ``param_groups`` (lists of leaf Tensors with per-group options such as
 ``lr``) and per-parameter ``state`` (numpy arrays in the parameter's dtype). ``step()`` reads
@@ -26,7 +27,7 @@ from nn.optim_state import check_optimizer_state
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "StepLR", "lr_scheduler"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "StepLR", "lr_scheduler"]
 
 # keys the schedulers (nn.optim.lr_scheduler) add to parameter groups, as PyTorch's do; an
 # optimizer state dict carries them and loads them back beside the optimizer's own options
@@ -380,3 +381,7 @@ class AdamW(Adam):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+
+
+# below the base class they subclass
+from nn.optim_adaptive import Adagrad, RMSprop  # noqa: E402

@@ -26,9 +26,10 @@ import numpy as np
 import autograd
 import autograd.functional as F
 from autograd import Tensor, no_grad
+from nn.containers import ModuleList
 from nn.data.text import pair_batches
 from nn.layers import Embedding, Linear
-from nn.module import Module, ModuleList
+from nn.module import Module
 from nn.optim import Adam, StepLR
 from nn.rnn import LSTM, LSTMCell, lstm_cell
 from nn.training import History, fit

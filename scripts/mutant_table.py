@@ -578,7 +578,7 @@ MUTANTS: list[Mutant] = [
        "(idx.data.min() < 0 or idx.data.max() > weight.shape[0])",
        "off by one: index V is not refused with a clear message"),
     _m("dropout-keep-ge", OPS + "embedding.py",
-       "keep = rng.random(x.shape) >= p", "keep = rng.random(x.shape) > p",
+       "rng).random(x.shape) >= p", "rng).random(x.shape) > p",
        "`>=` vs `>` drawing the dropout mask",
        equivalent="rng.random is continuous: drawing exactly p has probability ~2^-53 "
        "(the same draws give the same mask except on that event)"),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor
-from nn.optim import SGD, Adam, AdamW, Optimizer
+from nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from nn.utils import clip_grad_norm_, clip_grad_value_
 
 STEPS = 5
@@ -63,8 +63,15 @@ CASES = [
     ("AdamW", {}),
     ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
     ("AdamW", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1, "maximize": True}),
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.8}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "maximize": True, "eps": 1e-3}),
+    ("Adagrad", {}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.2}),
+    ("Adagrad", {"lr": 0.1, "weight_decay": 0.1, "maximize": True, "eps": 1e-3}),
 ]
-OURS = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW}
+OURS = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW, "RMSprop": RMSprop, "Adagrad": Adagrad}
 
 
 @pytest.mark.parametrize(("name", "options"), CASES, ids=lambda c: str(c))
@@ -122,6 +129,8 @@ def test_optimizer_param_groups_use_their_own_lr():
         (SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
         (Adam, {"lr": 0.05, "amsgrad": True}),
         (AdamW, {"lr": 0.05}),
+        (RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
+        (Adagrad, {"lr": 0.1, "lr_decay": 0.01}),
     ],
 )
 def test_optimizer_state_dict_round_trip_continues_trajectory(cls, options):
@@ -451,3 +460,21 @@ def test_optimizer_load_state_dict_refuses_bool_indices(index):
     saved["param_groups"][0]["params"] = [index, 1 - index]
     with pytest.raises(ValueError, match="parameter indices"):
         opt.load_state_dict(saved)
+
+
+@pytest.mark.parametrize(("name", "options"), [c for c in CASES if c[0] in ("RMSprop", "Adagrad")])
+def test_adaptive_optimizers_keep_torchs_state_names(name, options):
+    torch = pytest.importorskip("torch")
+    weights, (x, y) = make_weights(), make_batch()
+    ours = ours_params(weights)
+    theirs = [torch.tensor(w, requires_grad=True) for w in weights]
+    opt = OURS[name](ours, **options)
+    topt = getattr(torch.optim, name)(theirs, **options)
+    ours_step(opt, ours, x, y)
+    topt.zero_grad()
+    torch_loss(torch, theirs, x, y).backward()
+    topt.step()
+    mine, reference = opt.state_dict(), topt.state_dict()
+    assert sorted(mine["state"][0]) == sorted(reference["state"][0])
+    options_of = {k: v for k, v in reference["param_groups"][0].items() if k in opt.defaults}
+    assert {k: mine["param_groups"][0][k] for k in options_of} == options_of
