@@ -7,11 +7,13 @@
   evaluated as Python), or with ``--order N`` the recorded graph of its (N-1)-th derivative.
 - ``tracegrad train MODEL [...] [--resume DIR]``: train a model on its bundled data, or
   continue a run from its last complete epoch.
+- ``tracegrad predict RUN INPUT`` / ``tracegrad sample RUN``: what a trained run does with
+  an image, a text or a word, or the poems it writes.
 - ``tracegrad data fetch NAME``: download a data set too big to ship.
 
 Each command lives in its own module (`tracegrad.demo`, `tracegrad.graph_command`,
-`tracegrad.train_command`, `tracegrad.data_command`); this one builds the parser and
-dispatches.
+`tracegrad.train_command`, `tracegrad.predict_command`, `tracegrad.data_command`); this one
+builds the parser and dispatches.
 """
 
 from __future__ import annotations
@@ -83,6 +85,27 @@ def build_parser() -> Parser:
         default=None,
         help="continue the run in DIR from its last complete epoch (up to --epochs)",
     )
+    predict = sub.add_parser("predict", help="what a trained run makes of an input")
+    predict.add_argument("run", type=folder_arg, help="the folder tracegrad train wrote")
+    predict.add_argument(
+        "input", help="a digit image file (mlp, lenet, autoencoder), a text (seq2seq), a word"
+    )
+    predict.add_argument(
+        "--top", type=positive_int, default=None, help="classes (3) or words (10) to list"
+    )
+    predict.add_argument(
+        "--out", type=folder_arg, default=None, help="autoencoder: draw input and output (.png)"
+    )
+    sample = sub.add_parser("sample", help="poems from a trained lstm-poems run")
+    sample.add_argument("run", type=folder_arg, help="the folder tracegrad train wrote")
+    sample.add_argument("--lines", type=positive_int, default=5, help="how many (default 5)")
+    sample.add_argument(
+        "--seed", type=nonnegative_int, default=None, help="default: different each time"
+    )
+    sample.add_argument(
+        "--temperature", type=positive_float, default=0.8, help="0.8 by default; lower: safer"
+    )
+    sample.add_argument("--start", default="", help="the characters each poem begins with")
     data = sub.add_parser("data", help="fetch a data set that is too big to ship")
     fetch = data.add_subparsers(dest="action", required=True).add_parser(
         "fetch", help="download a data set into the local cache"
@@ -95,7 +118,7 @@ def build_parser() -> Parser:
         help="default: $TRACEGRAD_DATA or ~/.cache/tracegrad",
     )
     fetch.add_argument("--force", action="store_true", help="download again even if present")
-    for command in (demo_cmd, graph, train, fetch):
+    for command in (demo_cmd, graph, train, predict, sample, fetch):
         command.set_defaults(command_parser=command)
     return parser
 
@@ -116,6 +139,10 @@ def _main(argv: list[str] | None) -> int:
         from tracegrad.train_command import run_train
 
         return run_train(sub, args)
+    if args.command in ("predict", "sample"):
+        from tracegrad.predict_command import run_predict, run_sample
+
+        return (run_predict if args.command == "predict" else run_sample)(sub, args)
     if args.command == "data":
         from tracegrad.data_command import run_fetch
 

@@ -131,6 +131,13 @@ CASES = [
     (["train", "mlp", "--resume", "afile"], 2),
     (["train", "mlp", "--resume", "nowhere"], 2),
     (["train", "word2vec", "--resume", "adir"], 2),
+    (["predict", "adir", "x"], 2),  # no run.json in it
+    (["predict", "nowhere", "afile"], 2),
+    (["predict", "afile", "x"], 2),
+    (["predict", "adir"], 2),
+    (["sample", "adir"], 2),
+    (["sample", "adir", "--lines", "0"], 2),
+    (["sample", "adir", "--temperature", "nan"], 2),
     (["train", "mlp", "--seed", "-1"], 2),
     (["train", "mlp", "--batch-size", "1e3"], 2),
     (["train", "mlp", "--lr=-inf"], 2),
@@ -175,6 +182,8 @@ OPTIONS = {
         "--resume",
     ],
     "fetch": ["--cache-dir", "--force"],
+    "predict": ["--top", "--out"],
+    "sample": ["--lines", "--seed", "--temperature", "--start"],
 }
 FLAGS = {"--no-train", "--no-attention", "--force"}
 EXPRS = ["x", "(x+y)*z", "x**y", "log(x)", "1/x", "exp(x)*y", "2", "x.y", "__import__('os')"]
@@ -191,6 +200,10 @@ def command_lines(draw) -> list[str]:
         argv.append(draw(st.sampled_from([*MODELS, "gpt"])))
     elif command == "fetch":
         argv.append(draw(st.sampled_from(["mnist", "bible", "kjv-web", "cifar"])))
+    elif command in ("predict", "sample"):
+        argv.append(draw(st.one_of(st.sampled_from(PATHS), VALUE)))  # the run's folder
+        if command == "predict":
+            argv.append(draw(VALUE))
     elif command == "graph" and draw(st.booleans()):
         expr, values = draw(st.sampled_from(DRAWN))
         argv += [expr, *values]
