@@ -10,7 +10,7 @@ perplexity and samples.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +43,11 @@ def poem_data(seed: int, limit: int | None) -> tuple[list, list, Vocab]:
     return train, test, vocab
 
 
-def next_char_loss(pad_id: int):
+def next_char_loss(pad_id: int | None) -> Callable[[nn.Module, tuple], Tensor]:
     """The loss of `nn.charlm.train_charlm`: cross-entropy of each next character, padding
     not scored."""
 
-    def loss_of(m: nn.CharLSTM, batch: tuple[np.ndarray, np.ndarray]) -> Tensor:
+    def loss_of(m: nn.Module, batch: tuple[np.ndarray, np.ndarray]) -> Tensor:
         x, y = batch
         logits, _ = m(x)
         flat = logits.reshape(-1, logits.shape[-1])
@@ -93,6 +93,7 @@ def lstm_poems(
     nn.manual_seed(seed)
     description = spec("CharLSTM", vocab_size=len(vocab), embed_dim=EMBED, hidden_size=HIDDEN)
     model = build(description)
+    assert isinstance(model, nn.CharLSTM)
     optimizer = Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
     scheduler = StepLR(optimizer, step_size=1, gamma=GAMMA)
@@ -101,7 +102,8 @@ def lstm_poems(
     vocab.save(out / "vocab.json")
     write_run_info(out, "lstm-poems", "model.npz", architecture=description, vocab="vocab.json")
 
-    def perplexity(m: nn.CharLSTM) -> dict[str, float]:
+    def perplexity(m: nn.Module) -> dict[str, float]:
+        assert isinstance(m, nn.CharLSTM)
         ppl = m.perplexity(lm_batches(held_out, 256, vocab.pad), pad_id=vocab.pad)
         return {"held-out perplexity": ppl}
 

@@ -123,7 +123,7 @@ def train_main(
     mean, std = 0.0, 1.0
     if task == "classify":
         data, mean, std = _standardised(data)
-    info = dict(model=model, checkpoint=f"{model}.npz", architecture=description, task=task)
+    info: dict = dict(model=model, checkpoint=f"{model}.npz", architecture=description, task=task)
     info.update(data=data_name, side=side, pixel_mean=mean, pixel_std=std)
     start = time.perf_counter()
     settings = dict(epochs=epochs, lr=lr, gamma=r.gamma, batch=batch, seed=seed)

@@ -96,8 +96,9 @@ def load_run(folder: Path) -> LoadedRun:
     if name == "lstm-poems":
         vocabs["text"] = _vocab(folder, info.get("vocab"))
     elif MODELS[name].infer == "translate":
-        files = info.get("vocab") if isinstance(info.get("vocab"), dict) else {}
+        files = info["vocab"] if isinstance(info.get("vocab"), dict) else {}
         vocabs = {role: _vocab(folder, files.get(role)) for role in ("source", "target")}
+    model: nn.Module
     try:
         if name == "word2vec":
             model = nn.Word2Vec.load(checkpoint)
@@ -156,10 +157,10 @@ def translate(run: LoadedRun, text: str) -> tuple[str, list[str]]:
     <unk>) and the tokens the source vocabulary does not know."""
     from tracegrad.seq2seq_recipes import TOKENIZERS
 
-    tokenize, join = TOKENIZERS.get(run.info.get("tokens"), (None, ""))
-    max_len = run.info.get("max_len")
-    if tokenize is None or not isinstance(max_len, int) or max_len < 1:
+    kind, max_len = run.info.get("tokens"), run.info.get("max_len")
+    if kind not in TOKENIZERS or not isinstance(max_len, int) or max_len < 1:
         raise RunError(f"{run.folder / RUN_INFO} lacks the 'tokens' or 'max_len' of the run")
+    tokenize, join = TOKENIZERS[kind]
     tokens = tokenize(text.strip())
     if not tokens:
         raise InputError("the text to translate is empty")
@@ -195,4 +196,6 @@ def sample(
     unknown = sorted({ch for ch in start if ch not in vocab})
     if unknown:
         raise InputError(f"the start has characters the model never saw: {''.join(unknown)}")
-    return [sample_text(run.model, vocab, temperature, rng, start) for _ in range(count)]
+    model = run.model
+    assert isinstance(model, nn.CharLSTM), type(model)
+    return [sample_text(model, vocab, temperature, rng, start) for _ in range(count)]

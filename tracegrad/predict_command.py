@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tracegrad.args import Parser, file_problem
 from tracegrad.recipes import MODELS
 
+if TYPE_CHECKING:
+    from tracegrad.inference import LoadedRun
+
 DEFAULT_TOP = {"classify": 3, "similar": 10}
 
 
-def _load(parser: Parser, folder: Path):  # -> tracegrad.inference.LoadedRun
+def _load(parser: Parser, folder: Path) -> LoadedRun:
     from tracegrad.inference import load_run
 
     try:
@@ -95,7 +99,7 @@ def _print_classes(probs: np.ndarray, top: int) -> None:
         print(f"  {int(k)}: {probs[k]:.4f}")
 
 
-def _reconstruction(run, image: np.ndarray, out: Path | None) -> None:
+def _reconstruction(run: LoadedRun, image: np.ndarray, out: Path | None) -> None:
     from tracegrad.inference import reconstruct
 
     rec, code, mse = reconstruct(run, image)

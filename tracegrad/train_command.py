@@ -74,8 +74,8 @@ def resume_args(parser: Parser, args: argparse.Namespace) -> None:
     except ValueError as err:
         parser.fail("--resume", str(err))
     batch = "batch" if model.kind == "image" else "batch_size"
-    options = (("--data", "data", "data"), ("--lr", "lr", "lr"), ("--seed", "seed", "seed"))
-    options += (("--batch-size", "batch_size", batch),)
+    options = [("--data", "data", "data"), ("--lr", "lr", "lr"), ("--seed", "seed", "seed")]
+    options.append(("--batch-size", "batch_size", batch))
     for option, attr, key in options:
         value = getattr(args, attr)
         if value is not None and value != saved.get(key):
