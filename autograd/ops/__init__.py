@@ -2,14 +2,20 @@
 routine). Importing this package registers them all."""
 
 from autograd.ops import (
+    activation,
     clamp,
     conv,
     elementwise,
     embedding,
+    linear,
     loss,
     matmul,
+    pad,
+    pointwise,
     pool,
     reduce,
+    reduce_extra,
+    regression_loss,
     rnn,
     shape,
     softmax,
@@ -18,14 +24,20 @@ from autograd.ops import (
 )
 
 __all__ = [
+    "activation",
     "clamp",
     "conv",
     "elementwise",
     "embedding",
+    "linear",
     "loss",
     "matmul",
+    "pad",
+    "pointwise",
     "pool",
     "reduce",
+    "reduce_extra",
+    "regression_loss",
     "rnn",
     "shape",
     "softmax",
