@@ -11,6 +11,7 @@ from autograd.dtypes import as_array, get_default_dtype, is_floating
 from autograd.function import Function, builtin_error
 from autograd.history import settle
 from autograd.state import STATE
+from autograd.torch_extras import TorchExtras
 from autograd.torch_methods import Axis, TorchMethods, axis_args
 from autograd.versions import SharedArrayCounter, VersionCounter
 
@@ -35,7 +36,7 @@ class HookHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(TorchMethods):
+class Tensor(TorchMethods, TorchExtras):
     """An n-dimensional array that records operations for backpropagation.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a Python number,
