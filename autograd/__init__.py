@@ -25,16 +25,32 @@ from autograd.state import (
     no_grad,
 )
 from autograd.tensor import HookHandle, Tensor, from_numpy
+from autograd.torch_functions import (
+    arange,
+    cat,
+    full,
+    inference_mode,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    set_grad_enabled,
+    zeros,
+    zeros_like,
+)
 
 __all__ = [
     "Function",
     "HookHandle",
     "Tensor",
+    "arange",
+    "cat",
     "concatenate",
     "current_scope",
     "detect_anomaly",
     "enable_grad",
     "from_numpy",
+    "full",
     "generator",
     "get_default_dtype",
     "grad",
@@ -42,6 +58,7 @@ __all__ = [
     "gradgradcheck",
     "hessian",
     "hvp",
+    "inference_mode",
     "is_grad_enabled",
     "jacobian",
     "jvp",
@@ -50,12 +67,19 @@ __all__ = [
     "minimum",
     "name_scope",
     "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
     "set_default_dtype",
+    "set_grad_enabled",
     "stack",
     "topological_order",
     "vhp",
     "vjp",
     "where",
+    "zeros",
+    "zeros_like",
 ]
 
 tune_malloc()  # large temporaries stay in the heap: see autograd.allocator
