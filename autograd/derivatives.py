@@ -97,7 +97,9 @@ def _require_grad(tensors: Sequence[Tensor | None], check: str, strict: bool, fn
             raise _strict_error(fn, check, i)
 
 
-def _v_tuple(v: Any, refs: Tensors, is_tuple: bool, graph: bool, fn: str, what: str):
+def _v_tuple(
+    v: Any, refs: Tensors, is_tuple: bool, graph: bool, fn: str, what: str
+) -> Tensors | None:
     """``v`` as a tuple of one tensor per ``what`` (output or input) of its shape, prepared;
     None (seeds of 1) only where ``refs`` is a single one-element tensor."""
     if v is None:

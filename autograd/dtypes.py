@@ -74,9 +74,10 @@ def as_array(data: Any, dtype: Any = None, *, copy: bool = True) -> np.ndarray:
 def _from_number(x: bool | int | float) -> np.ndarray:
     try:
         return np.asarray(x, dtype=_default_dtype)
-    except OverflowError as e:
+    except OverflowError as e:  # only an int overflows (a float too large becomes inf)
+        number = _short(x) if isinstance(x, int) else repr(x)
         raise OverflowError(
-            f"Tensor: the integer {_short(x)} is too large for {_default_dtype} "
+            f"Tensor: the integer {number} is too large for {_default_dtype} "
             f"(largest finite value {np.finfo(_default_dtype).max:.4g})"
         ) from e
 

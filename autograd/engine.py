@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -79,7 +79,7 @@ def _seed(root: Tensor, grad: Any, copy: bool = True) -> np.ndarray:
 
 
 def _run_hooks(node: Tensor, g: np.ndarray) -> np.ndarray:
-    for hook in list(node._hooks):
+    for hook in list(node._hooks or ()):
         result = hook(g)
         if result is not None:
             result = np.array(result.data if isinstance(result, Tensor) else result)
@@ -186,7 +186,7 @@ def count_consumers(roots: Sequence[Tensor], reset_grads: bool) -> dict[Tensor, 
 
 def plan(
     roots: Sequence[Tensor], seeds: Sequence[Any], capture: dict[Tensor, Any] | None
-) -> tuple[dict, dict, list, Any]:
+) -> tuple[dict[Tensor, int], dict[Tensor, Any], list[Tensor], Container[Tensor]]:
     """Everything a sweep starts from: the consumer counts, the gradients waiting at the
     roots, the roots ready at once (a root inside another root's graph waits for its
     consumers like any tensor), and the tensors whose backward must not run.
@@ -195,6 +195,8 @@ def plan(
     captured ones (see `pruned_counts`). Without, it resets intermediate grads and stops
     only at leaves.
     """
+    needed: set[Tensor] | None
+    stops: Container[Tensor]
     if capture is None:
         needed, stops = None, ()
         waiting = count_consumers(roots, True)
@@ -237,7 +239,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], capture: dict |
                 g = np.asarray(g)
             if node._hooks:
                 g = upstream = _run_hooks(node, g)
-            if not write:
+            if capture is not None:
                 if node in capture:
                     capture[node] = g
             elif ctx is None:
@@ -354,8 +356,7 @@ def grad(
     for i, o in enumerate(roots):
         if not isinstance(o, Tensor):
             raise TypeError(f"grad: output {i} is a {type(o).__name__}, not a Tensor")
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t._requires_grad:
             raise ValueError(f"grad: input {i} is not a Tensor that requires grad")
@@ -365,8 +366,7 @@ def grad(
         if create_graph:
             from autograd.higher_order import recorded_sweep
 
-            seeds = [_seed_tensor(g, s) for g, s in zip(given, seeds)]
-            recorded_sweep(roots, seeds, capture)
+            recorded_sweep(roots, [_seed_tensor(g, s) for g, s in zip(given, seeds)], capture)
         else:
             _sweep(roots, seeds, capture)
     for i, t in enumerate(inputs):

@@ -51,7 +51,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autograd.history import check_current, next_seq
-from autograd.state import STATE
+from autograd.state import STATE, _State
 from autograd.versions import VersionCounter
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -117,6 +117,12 @@ class Function:
     rewrite: int = 0
     #: a view whose base was rewritten in place after it was taken (`autograd.history`)
     stale: bool = False
+    #: for a node recorded by a ``create_graph=True`` backward: (the forward tensor it helps
+    #: differentiate, "vjp" or "sum"), as `Tensor.backward_of` and `Tensor.backward_role`
+    #: report them; set by `_watch` (or the fused ops' recorded backward), else None
+    backward_of: tuple[Tensor, str] | None = None
+    #: the stack where the node was recorded, kept only under ``detect_anomaly()``
+    _trace: list[traceback.FrameSummary] | None = None
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         """Name the op and add it to the registry (``class Op(Function, register=False)``
@@ -134,8 +140,14 @@ class Function:
     # --- the three methods an op defines --------------------------------------------------
 
     @staticmethod
-    def forward(ctx: Function, *arrays: np.ndarray, **attrs: Any) -> np.ndarray:
-        """Compute the output array from input arrays; save what backward needs on ``ctx``."""
+    def forward(ctx: Function, *arrays: Any, **attrs: Any) -> Any:
+        """Compute the output array from input arrays; save what backward needs on ``ctx``.
+
+        Each op declares its own inputs and keyword attributes (``forward(ctx, a, b)``,
+        ``forward(ctx, x, *, axis)``): typed ``Any`` here so that any such signature
+        overrides this one. The inputs are ndarrays (numpy scalars for a `scalar_math` op on
+        0-d inputs), and so is the output.
+        """
         raise NotImplementedError
 
     @staticmethod
@@ -367,7 +379,9 @@ def _has_nonfinite(a: np.ndarray) -> bool:
     return a.dtype.kind == "f" and not np.isfinite(a).all()
 
 
-def _watch(name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx: Function, state) -> None:
+def _watch(
+    name: str, inputs: tuple[Tensor, ...], data: np.ndarray, ctx: Function, state: _State
+) -> None:
     """The slow path of `Function.apply`, taken only while something watches the ops:
     ``detect_anomaly()`` and the tagging of nodes recorded by a ``create_graph`` backward."""
     if state.backward_of is not None:

@@ -100,7 +100,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Tensor], capture: Any, state: 
                 ready.append(p)
 
 
-def _fitted(ctx: Function, grads: tuple[Any, ...]) -> list[Tensor | None]:
+def _fitted(ctx: Function, grads: Sequence[Any]) -> list[Tensor | None]:
     """Each recorded gradient summed to its input's shape and cast to its dtype, by ops."""
     out: list[Tensor | None] = []
     for i, (p, g) in enumerate(zip(ctx.parents, grads)):
@@ -130,7 +130,7 @@ def _run_hooks(node: Tensor, g: Tensor) -> Tensor:
     """Tensor hooks in a recorded backward: each gets the gradient's values (an ndarray);
     it may return None, or a Tensor of the same shape that replaces the gradient (and
     carries its own graph). An array would cut the graph silently, so it is refused."""
-    for hook in list(node._hooks):
+    for hook in list(node._hooks or ()):
         result = hook(g.data)
         if result is None:
             continue

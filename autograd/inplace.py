@@ -40,6 +40,7 @@ def record_inplace(t: Tensor, op: str, recorded: Recorded, value: Any) -> Tensor
     before = _shell(t)
     result = recorded(before, before if value is t else value)
     node = result._ctx
+    assert node is not None  # recorded: t or the value requires grad
     if result.shape != t.shape:
         raise ValueError(
             f"in-place {op}: the result has shape {result.shape}, but the tensor updated in "

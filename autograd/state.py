@@ -10,6 +10,10 @@ import contextlib
 import itertools
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograd.tensor import Tensor
 
 
 class ScopePath(str):
@@ -44,7 +48,7 @@ class _State(threading.local):
         #: (forward tensor, role): the ops recorded now belong to the backward of that tensor,
         #: role "vjp" (its op's backward) or "sum" (gradients added at a fan-out); set by a
         #: create_graph backward (`autograd.higher_order`), else None
-        self.backward_of: tuple | None = None
+        self.backward_of: tuple[Tensor, str] | None = None
         #: anomaly or backward_of is on: `Function.apply` takes its slow path
         self.watching = False
 

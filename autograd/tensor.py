@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -18,7 +18,9 @@ from autograd.versions import SharedArrayCounter, VersionCounter
 if TYPE_CHECKING:
     from autograd.ops.shape import Index
 
-Hook = Callable[[np.ndarray], "np.ndarray | None"]
+#: a gradient hook: gets the gradient, may return a replacement (in a ``create_graph=True``
+#: backward a Tensor, which carries its own graph) or None
+Hook = Callable[[np.ndarray], "np.ndarray | Tensor | None"]
 
 
 class HookHandle:
@@ -65,6 +67,13 @@ class Tensor(TorchMethods, TorchExtras):
     data: np.ndarray
     name: str | None
     scope: str
+    # the private slots, all set by `_fill`
+    _ctx: Function | None  # the node that produced this tensor; None for a leaf
+    _grad: np.ndarray | None
+    _grad_tensor: Tensor | None
+    _hooks: list[Hook] | None
+    _requires_grad: bool
+    _version: VersionCounter | None  # made on the first in-place change or view
 
     def __init__(
         self,
@@ -563,20 +572,24 @@ class Tensor(TorchMethods, TorchExtras):
         axis, keepdims = axis_args("max", axis, keepdims, dim, keepdim)
         return reduce_max(self, axis=axis, keepdims=keepdims)
 
-    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same data in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, -1))``."""
-        if len(shape) == 1 and isinstance(shape[0], tuple | list):
-            shape = tuple(shape[0])
-        return reshape(self, shape)
+        return reshape(self, _sizes(shape))
 
-    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
+    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute axes (reverse them when none are given)."""
-        if len(axes) == 1 and isinstance(axes[0], tuple | list):
-            axes = tuple(axes[0])
-        return transpose(self, axes or None)
+        return transpose(self, _sizes(axes) or None)
 
     def __getitem__(self, index: Index) -> Tensor:
         return getitem(self, index)
+
+
+def _sizes(args: tuple[int | Sequence[int], ...]) -> tuple[int, ...]:
+    """The sizes given as ``f(2, 3)`` or as one tuple or list ``f((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], tuple | list):
+        return tuple(args[0])
+    # otherwise each argument is one size (the op converts each with int())
+    return cast("tuple[int, ...]", args)
 
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:

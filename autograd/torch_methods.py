@@ -13,7 +13,7 @@ The ops are imported where they are called: they build Tensors, so their modules
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -75,128 +75,151 @@ class TorchMethods:
 
     # --- shapes -----------------------------------------------------------------------------
 
-    def view(self: Tensor, *shape: int | tuple[int, ...]) -> Tensor:
+    def view(self, *shape: int | tuple[int, ...]) -> Tensor:
         """The same data in a new shape (``reshape``; no contiguity needed, unlike PyTorch's)."""
-        return self.reshape(_shape_args("view", shape))
+        t = cast("Tensor", self)
+        return t.reshape(_shape_args("view", shape))
 
-    def unsqueeze(self: Tensor, dim: int) -> Tensor:
+    def unsqueeze(self, dim: int) -> Tensor:
         """A new axis of size 1 at ``dim`` (in [-ndim-1, ndim])."""
-        axis = _dim("unsqueeze", dim, self.ndim + 1)
-        return self.reshape((*self.shape[:axis], 1, *self.shape[axis:]))
+        t = cast("Tensor", self)
+        axis = _dim("unsqueeze", dim, t.ndim + 1)
+        return t.reshape((*t.shape[:axis], 1, *t.shape[axis:]))
 
-    def squeeze(self: Tensor, dim: int | None = None) -> Tensor:
+    def squeeze(self, dim: int | None = None) -> Tensor:
         """Drop axes of size 1: all of them, or ``dim`` only (left as is if its size is not 1,
         as PyTorch)."""
+        t = cast("Tensor", self)
         if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
-        if self.ndim == 0:
-            return self
-        axis = _dim("squeeze", dim, self.ndim)
-        if self.shape[axis] != 1:
-            return self
-        return self.reshape(self.shape[:axis] + self.shape[axis + 1 :])
+            return t.reshape(tuple(n for n in t.shape if n != 1))
+        if t.ndim == 0:
+            return t
+        axis = _dim("squeeze", dim, t.ndim)
+        if t.shape[axis] != 1:
+            return t
+        return t.reshape(t.shape[:axis] + t.shape[axis + 1 :])
 
-    def permute(self: Tensor, *dims: int | tuple[int, ...]) -> Tensor:
+    def permute(self, *dims: int | tuple[int, ...]) -> Tensor:
         """Axes reordered: output axis i is input axis ``dims[i]``."""
+        t = cast("Tensor", self)
         axes = _shape_args("permute", dims)
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"permute: {axes} is not a permutation of {self.ndim} axes")
-        return self.transpose(tuple(a % self.ndim for a in axes))
+        if sorted(a % max(t.ndim, 1) for a in axes) != list(range(t.ndim)):
+            raise ValueError(f"permute: {axes} is not a permutation of {t.ndim} axes")
+        return t.transpose(tuple(a % t.ndim for a in axes))
 
-    def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Axes ``start_dim`` … ``end_dim`` merged into one (a 0-d tensor becomes (1,))."""
-        if self.ndim == 0:
-            return self.reshape((1,))
-        lo, hi = _dim("flatten", start_dim, self.ndim), _dim("flatten", end_dim, self.ndim)
+        t = cast("Tensor", self)
+        if t.ndim == 0:
+            return t.reshape((1,))
+        lo, hi = _dim("flatten", start_dim, t.ndim), _dim("flatten", end_dim, t.ndim)
         if lo > hi:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        merged = math.prod(self.shape[lo : hi + 1])
-        return self.reshape((*self.shape[:lo], merged, *self.shape[hi + 1 :]))
+        merged = math.prod(t.shape[lo : hi + 1])
+        return t.reshape((*t.shape[:lo], merged, *t.shape[hi + 1 :]))
 
-    def expand(self: Tensor, *sizes: int | tuple[int, ...]) -> Tensor:
+    def expand(self, *sizes: int | tuple[int, ...]) -> Tensor:
         """Broadcast to ``sizes`` (-1 keeps an axis; new axes go in front), as a recorded
         ``broadcast_to``: the gradient sums over the repeated entries."""
         from autograd.ops.shape import broadcast_to
 
+        t = cast("Tensor", self)
         shape = _shape_args("expand", sizes)
-        if len(shape) < self.ndim:
-            raise ValueError(f"expand: {shape} has fewer axes than the tensor's {self.shape}")
-        own = (None,) * (len(shape) - self.ndim) + self.shape
-        target = tuple(n if n != -1 else o for n, o in zip(shape, own))
-        if any(n is None for n in target):
-            raise ValueError(f"expand: -1 is not allowed for the new leading axes of {shape}")
-        return broadcast_to(self, target)
+        if len(shape) < t.ndim:
+            raise ValueError(f"expand: {shape} has fewer axes than the tensor's {t.shape}")
+        own = (None,) * (len(shape) - t.ndim) + t.shape
+        target = []
+        for n, o in zip(shape, own):
+            if n == -1:
+                if o is None:
+                    raise ValueError(
+                        f"expand: -1 is not allowed for the new leading axes of {shape}"
+                    )
+                n = o
+            target.append(n)
+        return broadcast_to(t, tuple(target))
 
     # --- values -----------------------------------------------------------------------------
 
-    def argmax(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the maximum (over the flattened tensor when ``dim`` is None): int64, no
         graph (an index has no gradient)."""
         from autograd.tensor import wrap
 
-        return wrap(np.asarray(np.argmax(self.data, axis=dim, keepdims=keepdim)))
+        t = cast("Tensor", self)
+        return wrap(np.asarray(np.argmax(t.data, axis=dim, keepdims=keepdim)))
 
-    def argmin(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the minimum, as `argmax`."""
         from autograd.tensor import wrap
 
-        return wrap(np.asarray(np.argmin(self.data, axis=dim, keepdims=keepdim)))
+        t = cast("Tensor", self)
+        return wrap(np.asarray(np.argmin(t.data, axis=dim, keepdims=keepdim)))
 
-    def clamp(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Values limited to [min, max] (see `autograd.ops.clamp.clamp`)."""
         from autograd.ops.clamp import clamp
 
-        return clamp(self, min, max)
+        t = cast("Tensor", self)
+        return clamp(t, min, max)
 
-    def pow(self: Tensor, exponent: Any) -> Tensor:
+    def pow(self, exponent: Any) -> Tensor:
         """``self ** exponent``."""
-        return self**exponent
+        t = cast("Tensor", self)
+        return t**exponent
 
-    def softmax(self: Tensor, dim: int = -1) -> Tensor:
+    def softmax(self, dim: int = -1) -> Tensor:
         """Softmax along ``dim``."""
         from autograd.ops.softmax import softmax
 
-        return softmax(self, axis=dim)
+        t = cast("Tensor", self)
+        return softmax(t, axis=dim)
 
-    def log_softmax(self: Tensor, dim: int = -1) -> Tensor:
+    def log_softmax(self, dim: int = -1) -> Tensor:
         """Log of the softmax along ``dim``, computed stably."""
         from autograd.ops.softmax import log_softmax
 
-        return log_softmax(self, axis=dim)
+        t = cast("Tensor", self)
+        return log_softmax(t, axis=dim)
 
-    def tolist(self: Tensor) -> Any:
+    def tolist(self) -> Any:
         """The values as (nested lists of) Python numbers; a 0-d tensor gives one number."""
-        return self.data.tolist()
+        t = cast("Tensor", self)
+        return t.data.tolist()
 
     # --- dtypes -----------------------------------------------------------------------------
 
-    def to(self: Tensor, dtype: Any = None, *, device: str | None = None) -> Tensor:
+    def to(self, dtype: Any = None, *, device: str | None = None) -> Tensor:
         """The tensor in ``dtype`` (see `astype`); ``"cpu"`` as dtype or device is accepted
         and changes nothing (tracegrad computes on the CPU only)."""
+        t = cast("Tensor", self)
         if isinstance(dtype, str) and _is_device(dtype):
             dtype, device = None, dtype
         if device is not None and device not in ("cpu", "cpu:0"):
             raise ValueError(f"to: tracegrad computes on the CPU only, got device {device!r}")
-        return self if dtype is None else self.astype(dtype)
+        return t if dtype is None else t.astype(dtype)
 
-    def astype(self: Tensor, dtype: Any) -> Tensor:
+    def astype(self, dtype: Any) -> Tensor:
         """The values in ``dtype``: ``self`` if it has it already, a recorded cast (gradient
         cast back) for a float dtype, a constant without graph for other dtypes (an integer
         or bool tensor has no gradient)."""
-        from autograd.ops.unary import cast
+        from autograd.ops.unary import cast as cast_op
         from autograd.tensor import wrap
 
+        t = cast("Tensor", self)
         target = np.dtype(dtype)
-        if target == self.dtype:
-            return self
+        if target == t.dtype:
+            return t
         if target.kind == "f":
-            return cast(self, target)
-        return wrap(self.data.astype(target))
+            return cast_op(t, target)
+        return wrap(t.data.astype(target))
 
-    def float(self: Tensor) -> Tensor:
+    def float(self) -> Tensor:
         """``astype(float32)``."""
-        return self.astype(np.float32)
+        t = cast("Tensor", self)
+        return t.astype(np.float32)
 
-    def double(self: Tensor) -> Tensor:
+    def double(self) -> Tensor:
         """``astype(float64)``."""
-        return self.astype(np.float64)
+        t = cast("Tensor", self)
+        return t.astype(np.float64)

@@ -48,7 +48,7 @@ class SharedArrayCounter(VersionCounter):
         self._count = 0
         VersionCounter.in_use = True
 
-    @property  # type: ignore[override]
+    @property
     def value(self) -> int:
         checksum = _checksum(self._array)
         if checksum != self._checksum:
@@ -63,4 +63,5 @@ class SharedArrayCounter(VersionCounter):
 
 
 def _checksum(array: np.ndarray) -> int:
-    return zlib.crc32(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+    # an ndarray is a buffer; numpy's stubs declare its __buffer__ for Python 3.12+ only
+    return zlib.crc32(np.ascontiguousarray(array).reshape(-1).view(np.uint8))  # type: ignore[arg-type]

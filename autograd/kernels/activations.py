@@ -84,7 +84,9 @@ def _exp_parts_f32(x):
     p = p * r + _F32_C3
     p = p * r + _F32_HALF
     p = p * r * r + r
-    return _pow2_f32(k), p
+    # numba's stubs type an @intrinsic's call with its typing context as the first argument,
+    # which numba supplies itself: the call takes the intrinsic's own arguments only
+    return _pow2_f32(k), p  # type: ignore[call-arg]
 
 
 def _sigmoid_f32(z):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import threading
 import weakref
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,8 @@ class _Lease:
     """What numpy sees as the owner of an array cut from a pooled buffer (its ``base``)."""
 
     __slots__ = ("__array_interface__", "__weakref__")
+
+    __array_interface__: dict[str, Any]
 
 
 #: free buffers (flat uint8), given back by the arrays of `empty` when the last of them dies

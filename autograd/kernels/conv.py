@@ -66,6 +66,8 @@ per dtype); the public functions here make sure of that.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from autograd.kernels.buffers import empty
@@ -167,7 +169,9 @@ def _chunk(n: int, k: int, length: int, itemsize: int) -> int:
     return max(1, min(n, CHUNK_BYTES // max(1, k * length * itemsize)))
 
 
-def _im2col_chunks(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, ho: int, wo: int):
+def _im2col_chunks(
+    x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, ho: int, wo: int
+) -> Iterator[tuple[slice, np.ndarray]]:
     """Yield ``(images, cols)`` per chunk of images: the columns of g or yg that belong to
     the chunk, and its cols (K, m·Ho·Wo) in one recycled buffer."""
     n, c = x.shape[:2]
@@ -231,7 +235,12 @@ def _times_cols_t(g: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def _backward_weight(
-    g: np.ndarray, x: np.ndarray, w_shape: tuple, stride, padding, cols=None
+    g: np.ndarray,
+    x: np.ndarray,
+    w_shape: tuple[int, ...],
+    stride: Pair,
+    padding: Pair,
+    cols: np.ndarray | None = None,
 ) -> np.ndarray:
     """dw (O, C, kh, kw) from g (O, N·Ho·Wo) (see `_channels_first`) and the input, or the
     forward's cols (K, N·Ho·Wo) if it kept them."""
@@ -250,7 +259,9 @@ def _backward_weight(
     return dw.reshape(w_shape)
 
 
-def _backward_input(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride, padding):
+def _backward_input(
+    g: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...], stride: Pair, padding: Pair
+) -> np.ndarray:
     """dx (N, C, H, W) from g (O, N·Ho·Wo) (see `_channels_first`) and the weight."""
     n, _, h, wd = x_shape
     o, _, kh, kw = w.shape

@@ -35,8 +35,10 @@ _warned = False
 def _cache_dirs(func: Callable[..., Any]) -> list[str]:
     """The directories Numba tried for ``func``'s cache, in its order of preference."""
     dirs = []
-    if numba.config.CACHE_DIR:
-        dirs.append(str(numba.config.CACHE_DIR))
+    # numba.config sets its options at import time, from the environment: no declared names
+    cache_dir = numba.config.CACHE_DIR  # type: ignore[attr-defined]
+    if cache_dir:
+        dirs.append(str(cache_dir))
     dirs.append(os.path.join(os.path.dirname(inspect.getfile(func)), "__pycache__"))
     try:
         from numba.misc.appdirs import AppDirs

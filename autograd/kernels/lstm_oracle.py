@@ -85,6 +85,7 @@ def lstm_backward_oracle(grad, cache):
         dzo = do * o * (1 - o)
         dc = dc + dh * o * (1 - tc**2)
         if variant == "peephole":
+            assert dpeep is not None
             dc = dc + dzo * w_peep[2]
             dpeep[2] += (dzo * c).sum(axis=0)
         # c = f·c_prev + i·g (coupled: i = 1 - f)
@@ -101,6 +102,7 @@ def lstm_backward_oracle(grad, cache):
             dzf = df * f * (1 - f)
             dzg = dg * (1 - g**2)
             if variant == "peephole":
+                assert dpeep is not None
                 dc_prev = dc_prev + dzi * w_peep[0] + dzf * w_peep[1]
                 dpeep[0] += (dzi * c_prev).sum(axis=0)
                 dpeep[1] += (dzf * c_prev).sum(axis=0)

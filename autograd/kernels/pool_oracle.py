@@ -9,6 +9,8 @@ input itself and finds each window's maximum again, rather than the kernel's arg
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 
@@ -16,7 +18,9 @@ def _out_size(size: int, k: int, s: int) -> int:
     return (size - k) // s + 1
 
 
-def _windows(h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int]):
+def _windows(
+    h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int]
+) -> Iterator[tuple[int, int, slice, slice]]:
     """Yield ``(i, j, rows, cols)``: each output position and the slices of its window."""
     kh, kw = kernel
     sh, sw = stride

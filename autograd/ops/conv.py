@@ -150,7 +150,7 @@ class Conv2d(Function):
             ((1, 3, 3, 3), (2, 3, 3, 3), True, {"stride": 2, "padding": 2}),
         ]
         for xs, ws, bias, attrs in cases:
-            arrays = (rng.standard_normal(xs), rng.standard_normal(ws))
+            arrays: tuple[np.ndarray, ...] = (rng.standard_normal(xs), rng.standard_normal(ws))
             if bias:
                 arrays += (rng.standard_normal(ws[:1]),)
             yield arrays, attrs
@@ -164,7 +164,9 @@ def _shaped(shape: Any, what: str) -> np.ndarray:
     return np.broadcast_to(np.zeros((), np.int8), shape)
 
 
-def _gradient_geometry(op: str, x, w, dy, stride: Any, padding: Any) -> tuple[tuple, tuple]:
+def _gradient_geometry(
+    op: str, x: np.ndarray, w: np.ndarray, dy: np.ndarray, stride: Any, padding: Any
+) -> tuple[tuple[int, int], tuple[int, int]]:
     """Check x (N, C, H, W), w (O, C, kh, kw) (either may be a stand-in of its shape) and
     dy (N, O, Ho, Wo) of a convolution's gradient; return (stride, padding) as pairs."""
     stride = as_size_pair(stride, "stride", op, 1)
@@ -177,7 +179,9 @@ def _gradient_geometry(op: str, x, w, dy, stride: Any, padding: Any) -> tuple[tu
     return stride, padding
 
 
-def _keep_operands(ctx, a: np.ndarray, b: np.ndarray, geometry: tuple) -> tuple:
+def _keep_operands(
+    ctx: Any, a: np.ndarray, b: np.ndarray, geometry: tuple[tuple[int, int], tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
     """The two operands of a convolution-gradient op as contiguous arrays of one float dtype
     (``ctx.dtype``), saved for backward with ``geometry`` = (stride, padding)."""
     ctx.dtype = float_dtype(a, b)
@@ -276,7 +280,7 @@ class Conv2dWeightGrad(Function):
 
 # (x shape, w shape, attrs) of the gradient ops: size 1, stride and padding, and a stride that
 # leaves the last input row and column unread (x_shape is then more than dy and w tell)
-_GRADIENT_CASES = [
+_GRADIENT_CASES: list[tuple[tuple[int, ...], tuple[int, ...], dict[str, Any]]] = [
     ((1, 1, 1, 1), (1, 1, 1, 1), {}),
     ((1, 1, 4, 4), (1, 1, 3, 3), {}),
     ((2, 2, 5, 4), (3, 2, 2, 3), {"stride": (2, 1), "padding": (1, 0)}),

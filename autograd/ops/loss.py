@@ -31,7 +31,14 @@ def _targets_picked(targets: np.ndarray, ignore_index: int | None) -> tuple:
     return valid, np.where(valid, targets, 0)
 
 
-def _nll_scatter(grad, valid, safe, count, reduction, in_shape) -> np.ndarray:
+def _nll_scatter(
+    grad: np.ndarray,
+    valid: np.ndarray,
+    safe: np.ndarray,
+    count: np.floating,
+    reduction: str,
+    in_shape: tuple[int, ...],
+) -> np.ndarray:
     """The NLL's gradient: -grad (scaled by the reduction) at each counted target, else 0."""
     per_sample = grad / count if reduction == "mean" else grad
     per_sample = np.broadcast_to(per_sample, valid.shape) * valid
@@ -40,7 +47,9 @@ def _nll_scatter(grad, valid, safe, count, reduction, in_shape) -> np.ndarray:
     return np.moveaxis(g, -1, 1) if len(in_shape) >= 2 else g
 
 
-def _nll_gather(logp, valid, safe, count, reduction) -> np.ndarray:
+def _nll_gather(
+    logp: np.ndarray, valid: np.ndarray, safe: np.ndarray, count: np.floating, reduction: str
+) -> np.ndarray:
     """The NLL itself: -logp at each counted target, then the reduction."""
     picked = np.take_along_axis(_class_last(logp), safe[..., None], axis=-1)[..., 0]
     losses = np.where(valid, -picked, 0)

@@ -55,7 +55,7 @@ def _pooled_shape(x_shape: tuple[int, ...], window: tuple) -> tuple[int, ...]:
 
 # (x shape, attrs) shared by both poolings: size 1, overlapping windows (stride < kernel),
 # non-square windows, and sizes that leave a remainder
-_SAMPLES = [
+_SAMPLES: list[tuple[tuple[int, ...], dict[str, Any]]] = [
     ((1, 1, 1, 1), {"kernel_size": 1}),
     ((2, 2, 4, 4), {"kernel_size": 2}),
     ((1, 2, 5, 5), {"kernel_size": 3, "stride": 2}),

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 
 from autograd.function import Function
@@ -39,12 +42,12 @@ def _axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def _remember_axes(ctx, a: np.ndarray, axis: Axis, keepdims: bool) -> None:
+def _remember_axes(ctx: Any, a: np.ndarray, axis: Axis, keepdims: bool) -> None:
     ctx.axes = _axes(axis, a.ndim)
     ctx.keepdims, ctx.in_shape = keepdims, a.shape
 
 
-def _samples(rng: np.random.Generator):
+def _samples(rng: np.random.Generator) -> Iterator[tuple[tuple[np.ndarray], dict[str, Any]]]:
     for shape, axis, keepdims in _SAMPLES:
         yield (rng.standard_normal(shape),), {"axis": axis, "keepdims": keepdims}
 

@@ -24,6 +24,7 @@ default backward (``create_graph=False``) is the kernel's, untouched.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -51,8 +52,12 @@ _SIZES = [(1, 1, 1, 1), (3, 2, 3, 2), (1, 2, 2, 3), (3, 1, 2, 3)]
 
 
 def _rnn_samples(
-    rng: np.random.Generator, gates: int, with_c: bool, with_peep: bool = False, sizes=_SIZES
-):
+    rng: np.random.Generator,
+    gates: int,
+    with_c: bool,
+    with_peep: bool = False,
+    sizes: list[tuple[int, int, int, int]] = _SIZES,
+) -> Iterator[tuple[np.ndarray, ...]]:
     """Tiny float64 cases, (T, B, D, H) including a size-1 one; weights scaled so the gates
     stay away from saturation (finite differences stay informative)."""
     for steps, batch, dim, hidden in sizes:
@@ -70,7 +75,9 @@ def _rnn_samples(
         yield tuple(arrays)
 
 
-def _unfused_backward(ctx: Function, grad: Tensor, out: Tensor, sequence, **attrs) -> tuple:
+def _unfused_backward(
+    ctx: Function, grad: Tensor, out: Tensor, sequence: Callable[..., Tensor], **attrs: Any
+) -> tuple[Tensor | None, ...]:
     """The recorded backward of a fused recurrent op: ``sequence`` (`lstm_sequence` or
     `gru_sequence`) recomputes its output from ``ctx.parents`` with primitive ops, and its
     gradient for ``grad`` is recorded; one Tensor (or None) per parent."""
@@ -115,11 +122,11 @@ class LSTM(Function):
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, *w_peep, variant="standard"):
         code = VARIANTS[variant][0]
-        x, h0, c0, w_ih, w_hh, b_ih, b_hh, *peep = _common(
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, *peeps = _common(
             (x, h0, c0, w_ih, w_hh, b_ih, b_hh, *w_peep)
         )
         # standard and coupled add peephole terms with zero weights (exact: 0·c = 0)
-        peep = peep[0] if peep else np.zeros((3, h0.shape[1]), x.dtype)
+        peep = peeps[0] if peeps else np.zeros((3, h0.shape[1]), x.dtype)
         hs, cs, gates = lstm_forward(x, h0, c0, w_ih, w_hh, b_ih + b_hh, peep, code)
         packed = hs[1:]  # h_1 … h_T, c_T: a view, hs[:T] are the previous hidden states
         ctx.code = code
@@ -192,14 +199,26 @@ class GRU(Function):
 # --- public functions ----------------------------------------------------------------------
 
 
-def _check(op: str, name: str, t: Tensor, layout: str, expected: tuple, where: str) -> None:
+def _check(
+    op: str, name: str, t: Tensor, layout: str, expected: tuple[int, ...], where: str
+) -> None:
     if t.shape != expected:
         raise ValueError(
             f"{op}: {name} must have shape {layout} = {expected} ({where}), got {t.shape}"
         )
 
 
-def _check_common(op, x, h0, w_ih, w_hh, b_ih, b_hh, gates, note=""):
+def _check_common(
+    op: str,
+    x: Tensor,
+    h0: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor,
+    b_hh: Tensor,
+    gates: int,
+    note: str = "",
+) -> tuple[int, int, int, int]:
     """Validate the shapes an LSTM and a GRU share (``note``: " for variant ..." or "");
     return (T, B, D, H)."""
     if x.ndim != 3:

@@ -50,10 +50,12 @@ def lstm_cell(
     else:
         zi, zf, zg, zo = blocks
         if variant == "peephole":
+            assert w_peep is not None, "lstm_cell: the peephole variant needs w_peep"
             zi = zi + w_peep[0] * c
             zf = zf + w_peep[1] * c
         c = zf.sigmoid() * c + zi.sigmoid() * zg.tanh()
     if variant == "peephole":
+        assert w_peep is not None
         zo = zo + w_peep[2] * c
     h = zo.sigmoid() * c.tanh()
     return h, c

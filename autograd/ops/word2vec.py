@@ -22,7 +22,14 @@ from autograd.kernels.word2vec import word2vec_train_epoch
 from autograd.tensor import Tensor
 
 
-def _check(w_in, w_out, tokens, offsets, keep, cum) -> None:
+def _check(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    tokens: np.ndarray,
+    offsets: np.ndarray,
+    keep: np.ndarray,
+    cum: np.ndarray,
+) -> None:
     """Raise where the kernel would otherwise read or write outside an array."""
     where = "word2vec_sgd_epoch"
     if w_in.ndim != 2 or w_in.shape != w_out.shape or w_in.dtype != w_out.dtype:
