@@ -135,13 +135,15 @@ def train_charlm(
     is not scored. Returns the history: "train loss" per epoch and, given ``held_out``
     sequences, their "held-out perplexity"."""
 
-    def loss_of(m: CharLSTM, batch: tuple[np.ndarray, np.ndarray]) -> Tensor:
+    # fit passes ``model`` back as a Module (its callbacks are typed for any model)
+    def loss_of(m: Module, batch: tuple[np.ndarray, np.ndarray]) -> Tensor:
         x, y = batch
         logits, _ = m(x)
         flat = logits.reshape(-1, logits.shape[-1])
         return F.cross_entropy(flat, y.reshape(-1), ignore_index=pad_id)
 
-    def perplexity(m: CharLSTM) -> dict[str, float]:
+    def perplexity(m: Module) -> dict[str, float]:
+        assert held_out is not None  # fit gets this function only with held_out
         ppl = m.perplexity(lm_batches(held_out, 256, pad_id), pad_id=pad_id)
         return {"held-out perplexity": ppl}
 

@@ -16,7 +16,7 @@ def _pair(v: int | tuple[int, int], what: str) -> tuple[int, int]:
     pair = (v, v) if isinstance(v, int) else tuple(v)
     if len(pair) != 2 or any(not isinstance(k, int) or k < 0 for k in pair):
         raise ValueError(f"{what} must be a non-negative int or a pair of them, got {v!r}")
-    return pair  # type: ignore[return-value]
+    return pair
 
 
 class Linear(Module):
@@ -80,10 +80,11 @@ class Conv2d(Module):
             raise ValueError(
                 f"Conv2d: padding must be an int, a pair, 'same' or 'valid', got {padding!r}"
             )
-        self.padding = (
+        # "same", or a pair ("valid", the only other string left, is no padding)
+        self.padding: str | tuple[int, int] = (
             padding
             if padding == "same"
-            else _pair(0 if padding == "valid" else padding, "Conv2d padding")
+            else _pair(0 if isinstance(padding, str) else padding, "Conv2d padding")
         )
         per_group = in_channels // groups
         bound = init.fan_in_bound(per_group * kh * kw)
@@ -94,7 +95,7 @@ class Conv2d(Module):
         """x: (N, C, H, W) -> (N, O, H', W')."""
         w = conv_options.dilate(self.weight, self.dilation)
         padding = self.padding
-        if padding == "same":
+        if isinstance(padding, str):  # "same"
             padding, (rows, cols) = conv_options.same_padding(self.kernel_size, self.dilation)
             if (rows, cols) != padding:  # odd total: the extra zeros after the image
                 x = conv_options.pad_after(x, rows - padding[0], cols - padding[1])
@@ -217,7 +218,9 @@ def _softmax_dim(layer: str, dim: object) -> int:
 
 def check_dropout_p(layer: str, p: object) -> float:
     """`p` as a float, or a ValueError naming `layer` if it is not a probability in [0, 1]."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+    # typeshed's numbers.Real declares only __lt__ and __le__, so `0.0 <= p` (p.__ge__) is
+    # refused, though every Real compares both ways
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:  # type: ignore[operator]
         raise ValueError(
             f"{layer}: p must be in [0, 1], got {p!r} (p is the probability that an element "
             "is zeroed; p=1 zeroes everything, as in PyTorch)"

@@ -49,6 +49,8 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = get_default_dtype()
+        self.weight: Parameter | None
+        self.bias: Parameter | None
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype))
             self.bias = Parameter(np.zeros(num_features, dtype))
@@ -107,7 +109,9 @@ class _BatchNorm(Module):
             rv = _array(self.running_var).reshape(per_channel).astype(x.dtype)
             y = (x - Tensor(rm)) * Tensor(1 / np.sqrt(rv + x.dtype.type(self.eps)))
         if self.weight is not None:
-            y = y * self.weight.reshape(per_channel) + self.bias.reshape(per_channel)
+            y = y * self.weight.reshape(per_channel)
+        if self.bias is not None:
+            y = y + self.bias.reshape(per_channel)
         return y
 
     def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
@@ -170,6 +174,8 @@ class LayerNorm(Module):
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
         dtype = get_default_dtype()
+        self.weight: Parameter | None
+        self.bias: Parameter | None
         if elementwise_affine:
             self.weight = Parameter(np.ones(shape, dtype))
             self.bias = Parameter(np.zeros(shape, dtype)) if bias else None

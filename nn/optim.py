@@ -52,7 +52,8 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        groups = list(params)
+        # Tensors or group dicts (add_param_group refuses a mix, naming the odd one)
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError(
                 f"{name} got an empty parameter list; pass model.parameters() of a model "
@@ -219,7 +220,7 @@ def _split_scheduler_keys(opt: Optimizer, state_dict: Any) -> tuple[Any, list[di
     return {**state_dict, "param_groups": stripped}, scheduled
 
 
-def _effective_grad(p: Tensor, grad: np.ndarray, weight_decay: float, maximize: bool):
+def _effective_grad(p: Tensor, grad: np.ndarray, weight_decay: float, maximize: bool) -> np.ndarray:
     """``(-grad if maximize else grad) + weight_decay * p``; never changes ``p.grad``."""
     if weight_decay != 0:
         g = np.multiply(p.data, weight_decay, out=np.empty_like(p.data))  # an array even for 0-d p

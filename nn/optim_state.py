@@ -80,9 +80,8 @@ def _dry_run(opt: Optimizer, who: str, p: Tensor, state: dict[str, Any], group: 
     """One update of a copy of ``p`` with a copy of ``state`` and a zero gradient: a state
     that makes it non-finite (a negative second moment, an overflowing average) is refused."""
     scratch = Tensor(p.data.copy())
-    errors = {"over": "raise", "invalid": "raise", "divide": "raise", "under": "ignore"}
     try:
-        with no_grad(), np.errstate(**errors):
+        with no_grad(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
             opt._update(scratch, np.zeros_like(p.data), copy.deepcopy(state), group)
     except FloatingPointError as err:
         raise ValueError(

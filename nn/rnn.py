@@ -45,10 +45,11 @@ def _check_dropout(name: str, dropout: Any, num_layers: int) -> float:
     if (
         isinstance(dropout, bool)
         or not isinstance(dropout, numbers.Real)
-        or not 0.0 <= dropout <= 1.0
+        # typeshed's numbers.Real declares only __lt__ and __le__ (see nn.layers)
+        or not 0.0 <= dropout <= 1.0  # type: ignore[operator]
     ):
         raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
-    if dropout > 0 and num_layers == 1:
+    if dropout > 0 and num_layers == 1:  # type: ignore[operator]
         warnings.warn(
             f"{name}: dropout adds dropout after all but the last recurrent layer, so non-zero "
             f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
@@ -103,7 +104,9 @@ class _Recurrent(Module):
     def _suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
 
-    def _weights(self, k: int, sfx: str = "") -> tuple:
+    def _weights(
+        self, k: int, sfx: str = ""
+    ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         w = (getattr(self, f"weight_ih_l{k}{sfx}"), getattr(self, f"weight_hh_l{k}{sfx}"))
         if not self.bias:
             return (*w, None, None)
@@ -164,11 +167,11 @@ class RNN(_Recurrent):
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        nonlinearity="tanh",
-        bias=True,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
         *,
         batch_first: bool = False,
         dropout: float = 0.0,
@@ -278,11 +281,11 @@ class GRU(_Recurrent):
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        fused=True,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        fused: bool = True,
         *,
         batch_first: bool = False,
         dropout: float = 0.0,

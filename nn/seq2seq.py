@@ -194,6 +194,9 @@ class Seq2Seq(Module):
                 h_final = autograd.where(sel, state[0], h_final)
                 c_final = autograd.where(sel, state[1], c_final)
             start = int(end)
+        # both set by the loop's first segment
+        assert h_final is not None
+        assert c_final is not None
         if start < steps:  # padding after the longest sequence: positions masked anyway
             out, _ = self.encoder(x[start:], state)
             outs.append(out)
@@ -251,7 +254,9 @@ class Seq2Seq(Module):
         feats, _ = self._decode(enc_out, states, mask, self.tgt_embed(tgt_ids))
         return self.out(feats)
 
-    def loss(self, src: Any, tgt: Any, pad_id: int | None = None, src_lengths: Any = None):
+    def loss(
+        self, src: Any, tgt: Any, pad_id: int | None = None, src_lengths: Any = None
+    ) -> Tensor:
         """Mean cross-entropy of teacher forcing on tgt (T_out + 1, B) = sos, y_1, …, y_n
         [eos, pads]: inputs tgt[:-1], targets tgt[1:]; targets equal to ``pad_id``
         (default: the model's) are ignored."""

@@ -204,7 +204,9 @@ def load_into(
     for k, a in arrays.items():
         slot = slots[k]
         try:
-            nonfinite = "refuse" if slot.is_parameter else "allow_inf"
+            nonfinite: Literal["refuse", "allow_inf"] = (
+                "refuse" if slot.is_parameter else "allow_inf"
+            )
             ready[k] = convert(repr(k), a, slot.array.dtype, nonfinite)
         except ValueError as err:
             problems.append(str(err))

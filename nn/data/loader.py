@@ -92,7 +92,7 @@ class DataLoader:
                 "dataset must be a tuple/list of numpy arrays, a list of sample tuples, or an "
                 f"object with __len__ and __getitem__, got {type(dataset).__name__}"
             )
-        self.dataset = dataset
+        self.dataset: Any = dataset  # duck-typed past the checks above: len() and []
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -106,7 +106,11 @@ class DataLoader:
         return -(-self._n // self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
-        order = self.generator.permutation(self._n) if self.shuffle else np.arange(self._n)
+        if self.shuffle:
+            assert self.generator is not None  # made by __init__ when shuffling
+            order = self.generator.permutation(self._n)
+        else:
+            order = np.arange(self._n)
         for k in range(len(self)):
             yield self._batch(order[k * self.batch_size : (k + 1) * self.batch_size])
 
@@ -152,7 +156,9 @@ def _fields(sample: Any, where: str) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
-def collate(samples: Sequence[Any], idx: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
+def collate(
+    samples: Sequence[Any], idx: Sequence[int] | np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """Stack per-item samples into a batch, as PyTorch's default_collate: field k of every
     sample stacked along a new axis 0. `idx` (the samples' indices) only names them in errors."""
     idx = list(range(len(samples))) if idx is None else [int(i) for i in idx]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import io
 import pickle
-from typing import IO, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,7 +54,15 @@ class _ArrayUnpickler(pickle.Unpickler):
         return getattr(importlib.import_module(target[0]), target[1])
 
 
-def load(fileobj: IO[bytes], *, encoding: str = "latin1") -> Any:
+class Readable(Protocol):
+    """What `pickle.Unpickler` reads from: a binary file, a `gzip.GzipFile`, `io.BytesIO`."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def readline(self) -> bytes: ...
+
+
+def load(fileobj: Readable, *, encoding: str = "latin1") -> Any:
     """Un-pickle numpy arrays (and plain containers of them) from a binary file object.
 
     Raises `pickle.UnpicklingError` naming the module and class of the first global

@@ -46,6 +46,12 @@ class Vocab:
     of `<pad>`, `<unk>`, `<sos>`, `<eos>`, or None for a special that is not present.
     """
 
+    # the ids of the specials, set by __init__ from _SPECIAL_ROLES
+    pad: int | None
+    unk: int | None
+    sos: int | None
+    eos: int | None
+
     def __init__(
         self,
         tokens_or_counter: Iterable[str] | Mapping[str, int] | None = None,
@@ -129,7 +135,9 @@ class Vocab:
             return NotImplemented
         return self.itos == other.itos and self.counts == other.counts
 
-    __hash__ = None  # mutable-ish container: not hashable
+    # mutable-ish container: not hashable (typeshed declares object.__hash__ a method, so
+    # the None that marks a class unhashable is refused)
+    __hash__ = None  # type: ignore[assignment]
 
     def encode(
         self, tokens: Iterable[str], *, add_sos: bool = False, add_eos: bool = False
