@@ -47,7 +47,11 @@ def _check(f: Any, wrt: Any) -> list[Tensor]:
 
 
 def draw_backward(
-    f: Tensor, wrt: Tensor | Sequence[Tensor] | None = None, *, show: str = "forward", **draw_kwargs
+    f: Tensor,
+    wrt: Tensor | Sequence[Tensor] | None = None,
+    *,
+    show: str = "forward",
+    **draw_kwargs: Any,
 ) -> Graph:
     """Draw ``f`` together with the recorded computation of its gradients.
 

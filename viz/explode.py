@@ -56,7 +56,9 @@ def _leaves(t: Tensor, default: str) -> np.ndarray:
     return out
 
 
-def _broadcast_source(idx: tuple[int, ...], shape: tuple[int, ...], out_ndim: int):
+def _broadcast_source(
+    idx: tuple[int, ...], shape: tuple[int, ...], out_ndim: int
+) -> tuple[int, ...]:
     """The element of an input of ``shape`` that output element ``idx`` reads."""
     offset = out_ndim - len(shape)
     return tuple(0 if size == 1 else idx[offset + k] for k, size in enumerate(shape))

@@ -177,9 +177,10 @@ def _literal(node: ast.expr) -> float | None:
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    value = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return sign * float(node.value)
+            return sign * float(value)
         except OverflowError:
             return math.inf
     return None
@@ -318,6 +319,7 @@ class _Builder:
 
     def build(self, node: ast.expr) -> Tensor:
         if isinstance(node, ast.Constant):
+            assert isinstance(node.value, int | float)  # _check_constant let only numbers in
             return _const(float(node.value))
         if isinstance(node, ast.Name):
             return self.leaf(node.id)

@@ -35,7 +35,9 @@ def _signature(nodes: list[Node]) -> tuple:
     return tuple((n.op, n.shape) for n in nodes)
 
 
-def _canonicaliser(keys: list[ScopeKey], by_key: dict[ScopeKey, list[Node]]):
+def _canonicaliser(
+    keys: list[ScopeKey], by_key: dict[ScopeKey, list[Node]]
+) -> tuple[dict[ScopeKey, ScopeKey], dict[ScopeKey, list[Node]], dict[ScopeKey, int]]:
     """Map each call key to its representative: the first call with the same ops."""
     # every prefix of every key is a call of some module; group calls by (parent, name)
     prefixes: list[ScopeKey] = []

@@ -112,11 +112,12 @@ def _roots(root: Tensor | Sequence[Tensor]) -> list[Tensor]:
     return roots
 
 
-def _check_grad_range(grad_range: object) -> tuple[float, float] | None:
+def _check_grad_range(grad_range: tuple[float, float] | None) -> tuple[float, float] | None:
+    """The user's ``grad_range`` checked at run time (anything may arrive here)."""
     if grad_range is None:
         return None
     try:
-        low, high = (float(v) for v in grad_range)  # type: ignore[union-attr]
+        low, high = (float(v) for v in grad_range)
         ok = 0 < low < high < math.inf
     except (TypeError, ValueError):
         ok = False

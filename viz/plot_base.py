@@ -8,10 +8,11 @@ import importlib.util
 import math
 import re
 import warnings
+from collections.abc import Iterable
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from matplotlib import font_manager
 from matplotlib.axes import Axes
@@ -110,7 +111,11 @@ def text_family() -> tuple[str, ...] | None:
     return None
 
 
-def has_cjk(text: object) -> bool:
+#: what a plot draws as text: a string, None (no text), or an iterable of such
+Text = str | Iterable["Text"] | None
+
+
+def has_cjk(text: Text) -> bool:
     """Whether `text` (a string, or an iterable of strings; None is no text) has a
     Chinese, Japanese or Korean character."""
     if text is None:
@@ -120,7 +125,13 @@ def has_cjk(text: object) -> bool:
     return any(has_cjk(t) for t in text)
 
 
-def font_kw(*texts: object) -> dict[str, object]:
+class FontKw(TypedDict, total=False):
+    """The keywords `font_kw` gives matplotlib's text functions."""
+
+    fontfamily: list[str]
+
+
+def font_kw(*texts: Text) -> FontKw:
     """Keyword arguments that give text the CJK-capable font family (if any).
 
     `texts` are what those keywords will draw (strings, iterables of strings, or None). If

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from viz.plot_base import ACCENT, INK, MAX_INCHES, PlotFigure, font_kw, plot_text, save
 
@@ -66,10 +67,10 @@ def plot_attention(
         ax.set_xticks(range(t_in), labels, rotation=90 if long_tokens else 0, **font)
     if target is not None:
         ax.set_yticks(range(t_out), [plot_text(s) for s in target], **font)
-    if source is None:
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    if target is None:
-        ax.yaxis.get_major_locator().set_params(integer=True)
+    for axis, labelled in ((ax.xaxis, source is not None), (ax.yaxis, target is not None)):
+        locator = axis.get_major_locator()
+        if not labelled and isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+            locator.set_params(integer=True)
     ax.set_xlabel("source (input step)", color=INK)
     ax.set_ylabel("target (output step)", color=INK)
     ax.tick_params(length=0)
@@ -167,9 +168,9 @@ def plot_embeddings(
     strong = np.array([w in marked for w in words], dtype=bool)
     fig = PlotFigure(figsize=(5.6, 4.6), layout="constrained")
     ax = fig.add_subplot()
-    ax.scatter(*xy[~strong].T, s=14, color=INK, alpha=0.55, linewidths=0)
+    ax.scatter(xy[~strong, 0], xy[~strong, 1], s=14, color=INK, alpha=0.55, linewidths=0)
     if strong.any():
-        ax.scatter(*xy[strong].T, s=26, color=ACCENT, linewidths=0, zorder=3)
+        ax.scatter(xy[strong, 0], xy[strong, 1], s=26, color=ACCENT, linewidths=0, zorder=3)
     font = font_kw(words, title)
     for (px, py), word, hot in zip(xy, words, strong):
         ax.annotate(

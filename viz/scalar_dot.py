@@ -85,7 +85,7 @@ class ScalarDot:
         *,
         fmt: str = ".4g",
         show: str = "both",
-        rankdir="LR",
+        rankdir: str = "LR",
         outputs: Sequence[Output] | None = None,
     ):
         if show not in SHOWS:
@@ -280,7 +280,7 @@ class ScalarDot:
             wire = self.wire_stmts(e)
             boxes[side[e.dst]].append((scope_key(dst.scope, dst.calls), wire[0]))
             loose.extend(wire[1:])
-        first = {}
+        first: dict[int, int] = {}
         for k, (i, name) in enumerate(self.outputs):
             sid = "" if first.setdefault(i, k) == k else f"k{k}"
             stmts = self.output_stmts(i, name, sid)

@@ -148,6 +148,7 @@ def _moments(snap: Snapshot, fmt: str) -> list[Moment]:
                 continue
             who = _who(nodes[e.src])
             local = number(e.local.reshape(-1)[0], fmt) if e.local is not None else "·"
+            assert n.grad is not None  # gradients flow out of it: it has its own
             up = number(n.grad.reshape(-1)[0], fmt)
             parts.append(f"{who}: [{local}] × [{up}] = {number(e.sent.reshape(-1)[0], fmt)}")
         caption = f"backward through {_who(n)}: [local] × [upstream] → " + "; ".join(parts)
@@ -155,7 +156,7 @@ def _moments(snap: Snapshot, fmt: str) -> list[Moment]:
     return moments
 
 
-def _val(n, fmt: str) -> str:
+def _val(n: Node, fmt: str) -> str:
     return number(n.value.reshape(-1)[0], fmt) if n.value is not None else "?"
 
 
