@@ -144,7 +144,17 @@ def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) ->
                 f"write_npz: {k!r} is an object array ({a.dtype}), which would be pickled; "
                 f"convert it to a numeric or string array before saving to {path}"
             )
-    return atomic_write(path, lambda f: np.savez(f, **arrays))
+    return atomic_write(path, lambda f: _write_members(f, arrays))
+
+
+def _write_members(f: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """The archive ``np.savez`` writes (one stored ``KEY.npy`` member per array), without
+    its keyword interface: ``np.savez(f, **arrays)`` would take a key named ``allow_pickle``
+    as its own option (the array silently left out) and refuse one named ``file``."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, a in arrays.items():
+            with zf.open(f"{key}.npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, a, allow_pickle=False)
 
 
 # -- reading -----------------------------------------------------------------------------------

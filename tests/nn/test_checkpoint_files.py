@@ -285,3 +285,16 @@ def test_vocab_load_errors_name_the_file(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoint, "MAX_READ_BYTES", 10)
     with pytest.raises(ValueError, match="MAX_READ_BYTES"):
         Vocab.load(path)
+
+
+@pytest.mark.parametrize("key", ["allow_pickle", "file", "args", "plain"])
+def test_any_key_round_trips_even_numpys_own_keyword_names(tmp_path, key):
+    arrays = {key: np.arange(6.0).reshape(2, 3), "other": np.array([1, 2], dtype=np.int32)}
+    path = write_npz(tmp_path / "a.npz", arrays)
+    loaded = read_npz(path, "test")
+    assert sorted(loaded) == sorted(arrays)
+    for k, a in arrays.items():
+        np.testing.assert_array_equal(loaded[k], a)
+        assert loaded[k].dtype == a.dtype
+    with np.load(path, allow_pickle=False) as plain:  # still the archive numpy writes
+        np.testing.assert_array_equal(plain[key], arrays[key])
