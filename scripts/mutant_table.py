@@ -225,7 +225,7 @@ MUTANTS: list[Mutant] = [
        "        ctx.stale = True", "        ctx.stale = False",
        "a view taken before an in-place op is used after it with its old history"),
     _m("history-check-current-skipped", FUNCTION,
-       "                            check_current(inputs, cls.name)", "                            pass",
+       " " * 28 + "check_current(inputs, cls.name)", " " * 28 + "pass",
        "stale views are never refused"),
     _m("history-seq-not-stamped", FUNCTION,
        "ctx.seq = next_seq()", "ctx.seq = 0",

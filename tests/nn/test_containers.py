@@ -50,7 +50,7 @@ def test_module_dict_errors_name_the_key():
         d["x"] = 3
     with pytest.raises(KeyError, match="no module 'y'"):
         d["y"]
-    with pytest.raises(TypeError, match="not an nn.Parameter"):
+    with pytest.raises(TypeError, match=r"not an nn\.Parameter"):
         nn.Module().register_parameter("w", Tensor([1.0]))
 
 
