@@ -5,6 +5,7 @@ from nn.charlm import CharLSTM
 from nn.containers import ModuleDict, ModuleList, Sequential
 from nn.init import manual_seed
 from nn.layers import (
+    GELU,
     AvgPool2d,
     Conv2d,
     Dropout,
@@ -12,6 +13,7 @@ from nn.layers import (
     Embedding,
     Flatten,
     Identity,
+    LeakyReLU,
     Linear,
     LogSoftmax,
     MaxPool2d,
@@ -20,7 +22,15 @@ from nn.layers import (
     Softmax,
     Tanh,
 )
-from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from nn.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from nn.models import MLP, Autoencoder, LeNet5
 from nn.module import IncompatibleKeys, Module, Parameter
 from nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -29,6 +39,7 @@ from nn.seq2seq import BahdanauAttention, Seq2Seq
 from nn.word2vec import Word2Vec
 
 __all__ = [
+    "GELU",
     "GRU",
     "LSTM",
     "MLP",
@@ -50,9 +61,11 @@ __all__ = [
     "GRUCell",
     "Identity",
     "IncompatibleKeys",
+    "L1Loss",
     "LSTMCell",
     "LayerNorm",
     "LeNet5",
+    "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "MSELoss",
@@ -66,6 +79,7 @@ __all__ = [
     "Seq2Seq",
     "Sequential",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "Tanh",
     "Word2Vec",

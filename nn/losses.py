@@ -13,7 +13,15 @@ import autograd.functional as F
 from autograd import Tensor
 from nn.module import Module
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss"]
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+    "SmoothL1Loss",
+]
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -126,6 +134,39 @@ class MSELoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input, target: (*) -> the reduced loss."""
         return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """|input - target| elementwise, then the reduction; input and target of one shape."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        """input, target: (*) -> the reduced loss."""
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """Huber-like: 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (d = input - target),
+    then the reduction."""
+
+    def __init__(
+        self,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+        beta: float = 1.0,
+    ):
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        """input, target: (*) -> the reduced loss."""
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, beta={self.beta}"
 
 
 class BCELoss(_Loss):

@@ -63,11 +63,21 @@ class LogSoftmax(Function):
             yield (rng.standard_normal(shape),), {"axis": axis}
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / Σ exp(x) along ``axis``; stable for any magnitude of x. Same shape as x."""
-    return Softmax.apply(x, axis=axis)
+def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """exp(x) / Σ exp(x) along ``axis`` (``dim``: PyTorch's name); stable for any magnitude
+    of x. Same shape as x."""
+    return Softmax.apply(x, axis=_axis("softmax", axis, dim))
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log(softmax(x)) along ``axis``, computed as x - max - log Σ exp(x - max)."""
-    return LogSoftmax.apply(x, axis=axis)
+def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """log(softmax(x)) along ``axis`` (``dim``: PyTorch's name), computed as
+    x - max - log Σ exp(x - max)."""
+    return LogSoftmax.apply(x, axis=_axis("log_softmax", axis, dim))
+
+
+def _axis(op: str, axis: int, dim: int | None) -> int:
+    if dim is None:
+        return axis
+    if axis != -1 and axis != dim:
+        raise TypeError(f"{op}: got axis={axis} and dim={dim}; pass one of them")
+    return dim

@@ -356,3 +356,14 @@ def test_pad_errors_name_the_function():
         F.pad(x, (1, 1), mode="reflect")
     with pytest.raises(TypeError, match=r"pad: pad must be a sequence of ints, got \(1.5, 1\)"):
         F.pad(x, (1.5, 1))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_functional_softmax_takes_pytorchs_dim(name):
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    fn = getattr(F, name)
+    np.testing.assert_array_equal(fn(x, dim=0).data, fn(x, axis=0).data)
+    np.testing.assert_array_equal(fn(x, dim=0).data, fn(x, 0).data)
+    assert not np.array_equal(fn(x, dim=0).data, fn(x).data)
+    with pytest.raises(TypeError, match=f"{name}: got axis=1 and dim=0"):
+        fn(x, 1, dim=0)

@@ -93,3 +93,31 @@ def test_softmax_modules_match_torch(name, dim):
 def test_softmax_needs_an_explicit_dim():
     with pytest.raises(TypeError, match=r"pass dim \(e.g. Softmax\(dim=1\)"):
         nn.Softmax()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.LeakyReLU(),
+        lambda lib: lib.LeakyReLU(0.2),
+        lambda lib: lib.GELU(),
+        lambda lib: lib.GELU(approximate="tanh"),
+    ],
+    ids=["leaky", "leaky-0.2", "gelu", "gelu-tanh"],
+)
+def test_activation_modules_match_torch(make):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal((3, 5)) * 3
+    x[0, 0] = 0.0
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, tout = make(nn)(ours), make(torch.nn)(theirs)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-14)
+    out.sum().backward()
+    tout.sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-14)
+    assert repr(make(nn)).split("(")[0] == repr(make(torch.nn)).split("(")[0]
+
+
+def test_gelu_names_a_bad_approximation():
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
+        nn.GELU(approximate="fast")

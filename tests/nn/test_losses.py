@@ -46,6 +46,14 @@ def _cases(rng, dtype):
     yield "bce", {}, p, f(rng.uniform(0, 1, (3, 4)))
     yield "bce-1", {}, f(rng.uniform(0.05, 0.95, (1,))), f(np.ones(1))
     yield "bcel", {}, f(rng.standard_normal((3, 4)) * 4), f(rng.uniform(0, 1, (3, 4)))
+    yield "l1", {}, f(rng.standard_normal((3, 4))), f(rng.standard_normal((3, 4)))
+    yield "smoothl1", {}, f(rng.standard_normal((3, 4)) * 2), f(rng.standard_normal((3, 4)))
+    yield (
+        "smoothl1-beta",
+        {"beta": 0.3},
+        f(rng.standard_normal((3, 4))),
+        f(rng.standard_normal((3, 4))),
+    )
 
 
 MODULES = {
@@ -54,6 +62,8 @@ MODULES = {
     "mse": (nn.MSELoss, torch.nn.MSELoss),
     "bce": (nn.BCELoss, torch.nn.BCELoss),
     "bcel": (nn.BCEWithLogitsLoss, torch.nn.BCEWithLogitsLoss),
+    "l1": (nn.L1Loss, torch.nn.L1Loss),
+    "smoothl1": (nn.SmoothL1Loss, torch.nn.SmoothL1Loss),
 }
 NAMES = [c[0] for c in _cases(np.random.default_rng(0), np.float64)]
 
