@@ -12,6 +12,7 @@ from autograd.function import Function, builtin_error
 from autograd.history import settle
 from autograd.state import STATE
 from autograd.torch_extras import TorchExtras
+from autograd.torch_inplace import TorchInPlace
 from autograd.torch_methods import Axis, TorchMethods, axis_args
 from autograd.versions import SharedArrayCounter, VersionCounter
 
@@ -38,7 +39,7 @@ class HookHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(TorchMethods, TorchExtras):
+class Tensor(TorchMethods, TorchExtras, TorchInPlace):
     """An n-dimensional array that records operations for backpropagation.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a Python number,

@@ -53,9 +53,14 @@ def _inside(a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
 def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """Elementwise min(max(a, min), max), as ``torch.clamp``: either bound may be None, and
     where min > max every value is max. The gradient passes where min ≤ a ≤ max."""
+    check_bounds("clamp", min, max)
+    return Clamp.apply(a, min=min, max=max)
+
+
+def check_bounds(op: str, min: object, max: object) -> None:
+    """Raise, naming ``op``, unless ``min`` and ``max`` are numbers or None, not both None."""
     if min is None and max is None:
-        raise ValueError("clamp: give min, max or both (at least one must not be None)")
+        raise ValueError(f"{op}: give min, max or both (at least one must not be None)")
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and not isinstance(bound, int | float | np.integer | np.floating):
-            raise TypeError(f"clamp: {name} must be a number or None, got {type(bound).__name__}")
-    return Clamp.apply(a, min=min, max=max)
+            raise TypeError(f"{op}: {name} must be a number or None, got {type(bound).__name__}")
