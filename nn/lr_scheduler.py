@@ -1,6 +1,7 @@
 """Learning-rate schedulers with the names, numbers and state dicts of
 ``torch.optim.lr_scheduler``: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, and
-OneCycleLR, ReduceLROnPlateau (defined in `nn.lr_policies`, imported here).
+OneCycleLR, ReduceLROnPlateau (defined in `nn.lr_policies`), LambdaLR, MultiplicativeLR,
+LinearLR, ConstantLR, SequentialLR (defined in `nn.lr_factors`), imported here.
 
 A scheduler sets ``group["lr"]`` of its optimizer's parameter groups. Build it after the
 optimizer: it records each group's starting lr as ``group["initial_lr"]`` (its ``base_lrs``) and
@@ -17,6 +18,7 @@ loads both: build the optimizer and the scheduler, then ``optimizer.load_state_d
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
 import numbers
@@ -27,12 +29,17 @@ if TYPE_CHECKING:
     from nn.optim import Optimizer
 
 __all__ = [
+    "ConstantLR",
     "CosineAnnealingLR",
     "ExponentialLR",
     "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]
 
@@ -93,9 +100,17 @@ class LRScheduler:
     """Base class: ``base_lrs``, ``last_epoch``, ``step()``, ``get_last_lr()``, state dicts.
 
     Subclasses implement ``get_lr()``: the lr of each group at epoch ``last_epoch``, computed
-    after ``step()`` has advanced it. ``last_epoch=-1`` starts a schedule; a value >= 0 resumes
-    one whose optimizer groups already hold ``initial_lr`` (PyTorch's convention).
+    after ``step()`` has advanced it, and may implement ``_get_closed_form_lr()``: the lr of
+    each group at ``last_epoch`` from ``base_lrs`` alone, what a SequentialLR sets when it
+    restarts a scheduler at a milestone (PyTorch's ``_update_lr(0)``). ``last_epoch=-1``
+    starts a schedule; a value >= 0 resumes one whose optimizer groups already hold
+    ``initial_lr`` (PyTorch's convention).
     """
+
+    #: attributes that are not plain data: left out of ``state_dict()`` (or saved another way)
+    _not_saved: tuple[str, ...] = ("optimizer",)
+    #: True only during the step the constructor takes (an instance attribute meanwhile)
+    _is_initial: bool = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
@@ -116,22 +131,55 @@ class LRScheduler:
                 )
         self.base_lrs: list[float] = [group["initial_lr"] for group in groups]
         self.last_epoch = last_epoch
+        self._initial_step()  # to epoch 0 (last_epoch + 1 when resuming)
+
+    def _initial_step(self) -> None:
+        """The constructor's step (and a SequentialLR's to its first scheduler)."""
         self._step_count = 0
-        self.step()  # the initial step: to epoch 0 (last_epoch + 1 when resuming)
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            del self._is_initial  # back to the class's False, and out of the state dict
 
     def get_lr(self) -> list[float]:
         """The lr of each group at epoch ``last_epoch`` (subclasses)."""
         raise NotImplementedError
 
+    def _get_closed_form_lr(self) -> list[float] | None:
+        """The lr of each group at ``last_epoch`` from ``base_lrs`` alone (subclasses that
+        have a closed form; None: use ``get_lr()``)."""
+        return None
+
     def _initial(self) -> bool:
         """True inside the step that the constructor takes."""
-        return self._step_count == 1
+        return self._is_initial
 
     def step(self) -> None:
-        """Advance one epoch (``last_epoch += 1``) and set each group's lr to ``get_lr()``."""
+        """Advance one epoch (``last_epoch += 1``) and set each group's lr to ``get_lr()``.
+        Nothing changes if ``get_lr()`` raises."""
         self._step_count += 1
-        self.last_epoch += 1
-        lrs = self.get_lr()
+        try:
+            self._update_lr()
+        except BaseException:
+            self._step_count -= 1
+            raise
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Set each group's lr: ``get_lr()`` after ``last_epoch += 1``, or with ``epoch``
+        the closed form at that epoch (``get_lr()`` if none), as PyTorch's ``_update_lr``."""
+        last_epoch = self.last_epoch
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                lrs = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed = self._get_closed_form_lr()
+                lrs = self.get_lr() if closed is None else closed
+        except BaseException:
+            self.last_epoch = last_epoch
+            raise
         for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
             group["lr"] = lr
         self._last_lr: list[float] = [group["lr"] for group in self.optimizer.param_groups]
@@ -142,7 +190,7 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute but the optimizer, copied: plain Python data."""
-        return copy.deepcopy({k: v for k, v in vars(self).items() if k != "optimizer"})
+        return copy.deepcopy({k: v for k, v in vars(self).items() if k not in self._not_saved})
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load a ``state_dict()``: all or nothing; the entries must be those this scheduler
@@ -152,7 +200,7 @@ class LRScheduler:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{who}: expected a dict, got {type(state_dict).__name__}")
         saved = {k: v for k, v in state_dict.items() if k not in _TORCH_ONLY}
-        keys = {k for k in vars(self) if k != "optimizer"}
+        keys = {k for k in vars(self) if k not in self._not_saved}
         missing, unknown = sorted(keys - set(saved)), sorted(set(saved) - keys)
         if missing or unknown:
             raise ValueError(f"{who}: missing entries {missing}, unknown entries {unknown}")
@@ -192,6 +240,9 @@ class StepLR(LRScheduler):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
@@ -235,6 +286,10 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones.count(self.last_epoch)
         return [group["lr"] * factor for group in groups]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        passed = bisect.bisect_right(self.milestones, self.last_epoch)
+        return [base * self.gamma**passed for base in self.base_lrs]
+
     def _convert_loaded(self, who: str, saved: dict[str, Any]) -> dict[str, Any]:
         saved["milestones"] = self._check_milestones(who, saved["milestones"])
         return saved
@@ -258,6 +313,9 @@ class ExponentialLR(LRScheduler):
         if self._initial():
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -299,7 +357,22 @@ class CosineAnnealingLR(LRScheduler):
             for group in groups
         ]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [
+            self.eta_min
+            + (base - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for base in self.base_lrs
+        ]
 
-# OneCycleLR and ReduceLROnPlateau follow no epoch formula: `nn.lr_policies`. Imported last,
-# as that module builds on the base class above.
+
+# OneCycleLR and ReduceLROnPlateau follow no epoch formula: `nn.lr_policies`; the schedulers
+# of a factor (a lambda's, a constant, a linear ramp) and SequentialLR: `nn.lr_factors`.
+# Imported last, as those modules build on the base class above.
+from nn.lr_factors import (  # noqa: E402
+    ConstantLR,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    SequentialLR,
+)
 from nn.lr_policies import OneCycleLR, ReduceLROnPlateau  # noqa: E402
