@@ -52,7 +52,14 @@ import numpy as np
 
 from autograd.history import check_current, next_seq
 from autograd.state import STATE, _State
-from autograd.versions import VersionCounter
+from autograd.versions import (
+    VersionCounter,
+    ViewCounter,
+    is_saved,
+    live_buffer,
+    modified_error,
+    versions_at_save,
+)
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -115,8 +122,6 @@ class Function:
     #: at; both 0 until the process records an in-place op (see `autograd.history`)
     seq: int = 0
     rewrite: int = 0
-    #: a view whose base was rewritten in place after it was taken (`autograd.history`)
-    stale: bool = False
     #: for a node recorded by a ``create_graph=True`` backward: (the forward tensor it helps
     #: differentiate, "vjp" or "sum"), as `Tensor.backward_of` and `Tensor.backward_role`
     #: report them; set by `_watch` (or the fused ops' recorded backward), else None
@@ -206,7 +211,7 @@ class Function:
         state = STATE
         out = _fill(_new_tensor(Tensor), data, None)  # tensor_of, one call fewer per op
         if cls.returns_view and np.may_share_memory(data, arrays[0]):
-            out._version = inputs[0]._counter()
+            out._version = ViewCounter(inputs[0]._counter())
         if state.grad_enabled:
             for t in inputs:
                 if t._requires_grad:
@@ -215,7 +220,7 @@ class Function:
                     out._ctx = ctx
                     if VersionCounter.in_use:
                         if ctx.saved_tensors:
-                            versions = _versions_at_save(inputs, out)
+                            versions = versions_at_save(inputs, out)
                             if versions is not None:
                                 ctx._versions = versions
                         if VersionCounter.rewrites:
@@ -237,15 +242,15 @@ class Function:
             if readers is not None and not any(self.needs_input_grad[j] for j in readers[i]):
                 continue
             expected = 0 if recorded is None else recorded[0][i]
-            if _is_saved(self, _live(p)) and counter.value != expected:
+            if is_saved(self, live_buffer(p)) and counter.value != expected:
                 label = f" {p.name!r}" if p.name else ""
-                raise _modified_error(
+                raise modified_error(
                     self.name, f"input {i}{label} of shape {p.shape}", counter.value, expected
                 )
         if output is not None and output._version is not None:
             expected = 0 if recorded is None else recorded[1]
-            if _is_saved(self, _live(output)) and output._version.value != expected:
-                raise _modified_error(
+            if is_saved(self, live_buffer(output)) and output._version.value != expected:
+                raise modified_error(
                     self.name,
                     f"its output of shape {output.shape}",
                     output._version.value,
@@ -337,42 +342,6 @@ def _scalars_if_0d(arrays: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
         if a.ndim:
             return arrays
     return tuple([a[()] for a in arrays])
-
-
-def _versions_at_save(
-    inputs: tuple[Tensor, ...], out: Tensor
-) -> tuple[tuple[int, ...], int] | None:
-    """Version of each input and of the output when forward saved arrays (None: all 0).
-
-    Tensors get a version counter only when first changed in place or viewed, so for
-    almost every op this is a short loop that finds no counter and records nothing.
-    """
-    if out._version is None:
-        for t in inputs:
-            if t._version is not None:
-                break
-        else:
-            return None
-    versions = tuple(0 if t._version is None else t._version.value for t in inputs)
-    return versions, 0 if out._version is None else out._version.value
-
-
-def _live(t: Tensor) -> np.ndarray:
-    """The buffer a node may have saved for ``t``: its data, or for the shell of a tensor
-    changed by a recorded in-place op (`autograd.inplace.Shell`) the tensor's live buffer."""
-    return getattr(t, "live", t.data)
-
-
-def _is_saved(ctx: Function, array: np.ndarray) -> bool:
-    return any(s is array for s in ctx.saved_tensors)
-
-
-def _modified_error(op: str, what: str, version: int, expected: int) -> RuntimeError:
-    return RuntimeError(
-        f"backward of {op!r}: {what} was saved for backward and then modified in place "
-        f"(version {version}, expected {expected}). Compute on a copy, or change it only "
-        "after backward()."
-    )
 
 
 def _has_nonfinite(a: np.ndarray) -> bool:

@@ -20,9 +20,9 @@ every rewrite, and recording costs nothing extra.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
+from autograd.versions import ViewCounter
 
 if TYPE_CHECKING:
     from autograd.function import Function
@@ -45,8 +45,7 @@ def as_of(t: Tensor, seq: int) -> Tensor:
 
 def settle(ctx: Function) -> tuple[Tensor, ...]:
     """``ctx.parents`` with every parent rewritten since ``ctx`` was recorded replaced by
-    its shell from then (stored back, so each node is settled once). A view whose base was
-    rewritten is marked ``stale``: its data shows the new values, its history the old."""
+    its shell from then (stored back, so each node is settled once)."""
     parents = ctx.parents
     seq = ctx.seq
     for p in parents:
@@ -55,30 +54,21 @@ def settle(ctx: Function) -> tuple[Tensor, ...]:
     else:
         return parents
     settled = tuple([as_of(p, seq) for p in parents])
-    if ctx.returns_view and settled[0] is not parents[0]:
-        ctx.stale = True
     ctx.parents = settled
     return settled
 
 
 def check_current(inputs: tuple[Tensor, ...], op: str) -> None:
     """Refuse to record ``op`` on a view taken of a tensor before an in-place op rewrote it:
-    its values are the new ones but its history computes the old, so a gradient through it
-    would be wrong. (PyTorch regenerates such views; tracegrad asks to take them again.)"""
+    its values are the new ones but its history (or, for a view of a constant, its lack of
+    one) computes the old, so a gradient through it would be wrong. (PyTorch regenerates
+    such views; tracegrad asks to take them again.)"""
     for t in inputs:
-        node: Any = t
-        while node._ctx is not None and node._ctx.returns_view:
-            ctx = node._ctx
-            settle(ctx)
-            base = ctx.parents[0]  # a shell's live buffer is the one a view shares
-            if not np.may_share_memory(node.data, getattr(base, "live", base.data)):
-                break
-            if ctx.stale:
-                who = f" {t.name!r}" if t.name else ""
-                raise RuntimeError(
-                    f"{op}: its input{who} of shape {t.shape} is a view ({ctx.name!r}) of a "
-                    "tensor that an in-place op changed after the view was taken, so its "
-                    "values and its recorded history disagree; take the view again after "
-                    "the in-place op"
-                )
-            node = ctx.parents[0]
+        counter = t._version
+        if type(counter) is ViewCounter and counter.stale:
+            who = f" {t.name!r}" if t.name else ""
+            raise RuntimeError(
+                f"{op}: its input{who} of shape {t.shape} is a view of a tensor that an "
+                "in-place op changed after the view was taken, so its values and its recorded "
+                "history disagree; take the view again after the in-place op"
+            )

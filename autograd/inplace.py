@@ -23,7 +23,7 @@ import numpy as np
 
 from autograd.dtypes import is_floating
 from autograd.tensor import Tensor, _fill
-from autograd.versions import VersionCounter
+from autograd.versions import VersionCounter, ViewCounter
 
 #: an in-place op as its out-of-place, recorded form: (tensor before, value) -> result
 Recorded = Callable[[Tensor, Any], Tensor]
@@ -53,7 +53,9 @@ def record_inplace(t: Tensor, op: str, recorded: Recorded, value: Any) -> Tensor
             f"in-place {op}: the result's dtype {result.dtype} cannot be stored in a "
             f"tensor of dtype {t.dtype}: {e}"
         ) from e
-    t._counter().value += 1
+    counter = t._counter()
+    counter.value += 1
+    counter.rewritten += 1  # views taken before are stale now
     node.rewrite = node.seq
     t._ctx = node
     t._requires_grad = True
@@ -68,12 +70,12 @@ def _check_rewritable(t: Tensor, op: str) -> None:
             f"in-place {op} on{who}: the value requires grad but the tensor is {t.dtype}, "
             "which cannot require grad; build the result out of place"
         )
-    ctx = t._ctx
-    if ctx is not None and ctx.returns_view and np.may_share_memory(t.data, ctx.parents[0].data):
+    if isinstance(t._version, ViewCounter):
+        made_by = f" ({t._ctx.name!r})" if t._ctx is not None else ""
         raise RuntimeError(
-            f"in-place {op} on{who}: this tensor is a view ({ctx.name!r}) of another tensor in "
-            "the graph, whose history would have to change too; update the base tensor, or "
-            "build the result out of place (autograd.where, autograd.concatenate)"
+            f"in-place {op} on{who}: this tensor is a view{made_by} of another tensor's data, "
+            "whose history would have to change too; update the base tensor, or build the "
+            "result out of place (autograd.where, autograd.concatenate)"
         )
 
 

@@ -249,3 +249,20 @@ def test_second_order_through_an_inplace_op():
     np.testing.assert_allclose(g.data, 3 * x.data**2)
     (h,) = autograd.grad(g.sum(), [x])
     np.testing.assert_allclose(h, 6 * x.data)
+
+
+def test_views_of_constants_follow_the_same_rules():
+    # found by hypothesis: a reshape of a constant is a view of its data, recorded or not
+    w = f64(2.0)
+    c = Tensor(np.array(3.0))
+    r = c.reshape(1)
+    with pytest.raises(RuntimeError, match=r"in-place add on: this tensor is a view"):
+        r += w
+    assert c.item() == 3.0
+    view = c.reshape(1)
+    c += w  # c now holds 3 + w and its history; the view's data changed with it
+    assert c.op == "add"
+    with pytest.raises(RuntimeError, match="view of a tensor that an in-place op changed"):
+        view * w
+    (c * 2).backward()
+    assert w.grad.item() == 2.0
