@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from autograd import Tensor
 from viz.explode import explode_op
 from viz.fold import plan
+from viz.player import prefix_ids
 from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import SHOWS, ScalarDot
 from viz.snapshot import Snapshot, graph_order, outline, snapshot, sweep_gradients
@@ -26,7 +28,8 @@ MAX_NODES = 2000
 class Graph:
     """A drawn graph. ``dot`` is the Graphviz source; ``svg()`` and ``save()`` render it.
 
-    In Jupyter the graph shows itself inline (``_repr_svg_``).
+    In Jupyter the graph shows itself inline (``_repr_svg_``: the SVG with its element ids
+    made unique, as several graphs may share the page).
     """
 
     def __init__(
@@ -74,7 +77,7 @@ class Graph:
         return path
 
     def _repr_svg_(self) -> str:
-        return self.svg()
+        return prefix_ids(self.svg(), f"tg-graph-{secrets.token_hex(6)}-")
 
     def __repr__(self) -> str:
         kind = "scalar" if self.snapshot.scalar else "tensor"

@@ -72,7 +72,9 @@ def test_after_backward_the_recorded_gradients_are_used():
 def test_html_player_is_one_self_contained_file(tmp_path, add_mul_steps):
     _, steps = add_mul_steps
     page = steps.save_html(tmp_path / "steps.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == len(steps) == page.count('class="tg-frame"')
+    frames = re.findall(r'class="tg-frame( tg-on)?"', page)
+    assert page.count("<svg") == len(steps) == len(frames)
+    assert frames[0] == " tg-on"  # shown first, even where scripts do not run
     assert not re.search(r"https?://|src=|href=|@import|url\(", page)
     for control in ('type="range"', "tg-prev", "tg-next", "ArrowLeft", "ArrowRight"):
         assert control in page
@@ -92,3 +94,13 @@ def test_tensor_graphs_are_refused_with_a_pointer_to_explode():
     y = Tensor(np.ones((2, 2)), requires_grad=True) * 2
     with pytest.raises(ValueError, match="explode"):
         viz.backprop_steps(y)
+
+
+def test_players_shown_on_one_page_share_no_id(tmp_path, add_mul_steps):
+    _, steps = add_mul_steps
+    page = steps._repr_html_() + steps._repr_html_()  # one Steps shown in two cells
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) > 2 * len(steps)
+    # a saved page is the same file each time (its one player has a fixed id)
+    first = steps.save_html(tmp_path / "a.html").read_bytes()
+    assert steps.save_html(tmp_path / "b.html").read_bytes() == first
