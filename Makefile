@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench mutants clean
+.PHONY: demo test lint bench mutants clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,26 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.runtime
 	$(BIN)/tracegrad demo --out demo-out
 
-test: $(VENV)/.dev
+# The browser tests (tests/viz/test_browser.py) drive Debian's Chromium through Playwright's
+# Python package (no browser download): installed here once when missing, if apt-get may
+# (root: CI, these machines; about 20 s with apt-get update). Elsewhere those tests skip, and
+# fail under CI.
+CHROMIUM := /usr/bin/chromium
+APT := DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing Debian's chromium for the browser tests"; \
+	    log=$$(mktemp); \
+	    { $(APT) install --no-install-recommends chromium fonts-liberation || \
+	      { $(APT) update && $(APT) install --no-install-recommends chromium fonts-liberation; }; \
+	    } >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; rm -f $$log; \
+	  else \
+	    echo "make: no $(CHROMIUM) and no root for apt-get: the browser tests will skip"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.dev browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
