@@ -35,7 +35,7 @@ class Pad(Function):
 
     @staticmethod
     def forward(ctx, a, *, pad, value=0.0):
-        ctx.pad = pad
+        ctx.pad, ctx.value = pad, value
         return pad_array(a, pad, value)
 
     @staticmethod

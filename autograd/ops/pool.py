@@ -72,7 +72,7 @@ class MaxPool2d(Function):
         x, (kernel, stride) = _prepare("max_pool2d", x, kernel_size, stride)
         y, argmax = max_pool2d_forward(x, kernel, stride)
         ctx.save_for_backward(argmax)
-        ctx.x_shape, ctx.dtype = x.shape, x.dtype
+        ctx.x_shape, ctx.dtype, ctx.window = x.shape, x.dtype, (kernel, stride)
         return y
 
     @staticmethod
