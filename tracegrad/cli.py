@@ -9,11 +9,12 @@
   continue a run from its last complete epoch.
 - ``tracegrad predict RUN INPUT`` / ``tracegrad sample RUN``: what a trained run does with
   an image, a text or a word, or the poems it writes.
+- ``tracegrad export RUN [--format onnx] [--out FILE]``: a trained run's model as ONNX.
 - ``tracegrad data fetch NAME``: download a data set too big to ship.
 
 Each command lives in its own module (`tracegrad.demo`, `tracegrad.graph_command`,
-`tracegrad.train_command`, `tracegrad.predict_command`, `tracegrad.data_command`); this one
-builds the parser and dispatches.
+`tracegrad.train_command`, `tracegrad.predict_command`, `tracegrad.export_command`,
+`tracegrad.data_command`); this one builds the parser and dispatches.
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ def build_parser() -> Parser:
         "--temperature", type=positive_float, default=0.8, help="0.8 by default; lower: safer"
     )
     sample.add_argument("--start", default="", help="the characters each poem begins with")
+    export = sub.add_parser("export", help="write a trained run's model as an ONNX file")
+    export.add_argument("run", type=folder_arg, help="the folder tracegrad train wrote")
+    export.add_argument("--format", choices=("onnx",), default="onnx", help="onnx (default)")
+    export.add_argument(
+        "--out", type=folder_arg, default=None, help="the file (default RUN/model.onnx)"
+    )
     data = sub.add_parser("data", help="fetch a data set that is too big to ship")
     fetch = data.add_subparsers(dest="action", required=True).add_parser(
         "fetch", help="download a data set into the local cache"
@@ -118,7 +125,7 @@ def build_parser() -> Parser:
         help="default: $TRACEGRAD_DATA or ~/.cache/tracegrad",
     )
     fetch.add_argument("--force", action="store_true", help="download again even if present")
-    for command in (demo_cmd, graph, train, predict, sample, fetch):
+    for command in (demo_cmd, graph, train, predict, sample, export, fetch):
         command.set_defaults(command_parser=command)
     return parser
 
@@ -143,6 +150,10 @@ def _main(argv: list[str] | None) -> int:
         from tracegrad.predict_command import run_predict, run_sample
 
         return (run_predict if args.command == "predict" else run_sample)(sub, args)
+    if args.command == "export":
+        from tracegrad.export_command import run_export
+
+        return run_export(sub, args)
     if args.command == "data":
         from tracegrad.data_command import run_fetch
 
