@@ -246,7 +246,7 @@ def pad_batch(
     """Stack id sequences of different lengths, time-major like the RNNs.
 
     sequences: B sequences of lengths L_b -> (x int64 (T_max, B), lengths int64 (B,)),
-    x[t, b] = sequences[b][t] for t < L_b, else `pad_id`.
+    ``x[t, b] = sequences[b][t]`` for t < L_b, else `pad_id`.
     """
     lengths = np.asarray([len(s) for s in sequences], dtype=np.int64)
     t_max = int(lengths.max()) if len(lengths) else 0
