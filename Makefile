@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench mutants clean browser
+.PHONY: demo test lint bench mutants clean browser docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 # dev tools, plus torch (a local CPU build here) and micrograd for the parity tests
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $(VENV)/.runtime $(VENV)/.docs $@
+
+$(VENV)/.docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
 	touch $(VENV)/.runtime $@
 
 demo: $(VENV)/.runtime
@@ -46,6 +50,11 @@ test: $(VENV)/.dev browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# the documentation site, offline and strict, into site/ (open site/index.html); the notebooks
+# run during the build, and are kept in build/docs-notebooks until they or the library change
+docs: $(VENV)/.docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -61,4 +70,4 @@ mutants: $(VENV)/.dev
 	$(BIN)/python scripts/mutants.py $(MUTANTS_ARGS)
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-out site build/docs-notebooks .pytest_cache .ruff_cache .hypothesis
