@@ -4,8 +4,8 @@ the README's sections, and no request to a font server or a CDN.
 
 The build runs once for the module. Its notebooks come from the build's cache
 (build/docs-notebooks, keyed by each notebook and the library's files) when one was executed
-with the same code before; otherwise the build executes them (tests/test_notebooks.py executes
-them on its own as well, so a fresh checkout pays for them twice).
+with the same code before; otherwise the build executes them. tests/test_notebooks.py runs
+them through the same cache, so the suite executes each notebook once.
 """
 
 from __future__ import annotations
