@@ -27,6 +27,7 @@ from typing import Any
 from viz.backward import draw_backward
 from viz.explode import explode_op
 from viz.graph import Graph, draw_graph
+from viz.live import Live, live
 from viz.steps import Steps, backprop_steps
 from viz.style import check_fmt
 from viz.text import edge_table
@@ -58,6 +59,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Graph",
+    "Live",
     "Steps",
     "backprop_steps",
     "check_fmt",
@@ -65,6 +67,7 @@ __all__ = [
     "draw_graph",
     "edge_table",
     "explode_op",
+    "live",
     "plot_attention",
     "plot_curves",
     "plot_embeddings",
