@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from viz.clusters import nested_clusters, scope_key
+from viz.numbers import product_text, sum_text
 from viz.passes import colours, has_backward, legend_html, pass_box, reversed_level, sides
 from viz.snapshot import Edge, Node, Snapshot
 from viz.style import (
@@ -113,13 +114,11 @@ class ScalarDot:
         """The node's gradient; with fan-out, the sum of what came back along each wire."""
         if n.grad is None:
             return "grad ?" if not self.snap.backward_ran else "no grad"
-        total = self.num(n.grad.reshape(-1)[0])
-        parts = [
-            self.num(e.sent.reshape(-1)[0]) for e in self.out_edges[n.index] if e.sent is not None
-        ]
+        total = n.grad.reshape(-1)[0]
+        parts = [e.sent.reshape(-1)[0] for e in self.out_edges[n.index] if e.sent is not None]
         if len(parts) > 1:
-            return "grad " + " + ".join(parts) + f" = {total}"
-        return f"grad {total}"
+            return "grad " + sum_text(parts, total, self.fmt)
+        return f"grad {self.num(total)}"
 
     def edge_text(self, e: Edge) -> str:
         """``src: [local] × [upstream] = sent`` for one edge ("" before backward)."""
@@ -130,7 +129,7 @@ class ScalarDot:
             return ""
         prefix = f"{src.name}: " if src.name else ""
         local, up, sent = e.local.reshape(-1)[0], dst.grad.reshape(-1)[0], e.sent.reshape(-1)[0]
-        return f"{prefix}[{self.num(local)}] × [{self.num(up)}] = {self.num(sent)}"
+        return prefix + product_text(local, up, sent, self.fmt)
 
     # -- DOT statements ----------------------------------------------------------------
     def node_stmt(self, n: Node) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from autograd import Tensor
 from viz.graph import _roots, check_max_nodes, write_atomically
+from viz.numbers import product_text
 from viz.player import page_html, player_html
 from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import ScalarDot, node_title, wire_id
@@ -147,10 +148,13 @@ def _moments(snap: Snapshot, fmt: str) -> list[Moment]:
             if e.sent is None:
                 continue
             who = _who(nodes[e.src])
-            local = number(e.local.reshape(-1)[0], fmt) if e.local is not None else "·"
             assert n.grad is not None  # gradients flow out of it: it has its own
-            up = number(n.grad.reshape(-1)[0], fmt)
-            parts.append(f"{who}: [{local}] × [{up}] = {number(e.sent.reshape(-1)[0], fmt)}")
+            up, got = n.grad.reshape(-1)[0], e.sent.reshape(-1)[0]
+            if e.local is not None:
+                line = product_text(e.local.reshape(-1)[0], up, got, fmt)
+            else:
+                line = f"[·] × [{number(up, fmt)}] = {number(got, fmt)}"
+            parts.append(f"{who}: {line}")
         caption = f"backward through {_who(n)}: [local] × [upstream] → " + "; ".join(parts)
         moments.append(Moment(caption, set(shown), set(grads), set(sent), n.index, flowing))
     return moments

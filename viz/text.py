@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from autograd import Tensor, topological_order
+from viz.numbers import product_text
 from viz.style import check_fmt, number, printable
 
 
@@ -44,7 +45,9 @@ def edge_table(root: Tensor, fmt: str = ".4g") -> str:
         for p, loc, s in zip(t.parents, local, sent):
             if loc is None:
                 continue
-            up = number(t.grad, fmt) if t.grad is not None else "?"
-            got = number(s, fmt) if s is not None else "?"
-            lines.append(f"{'':>8}   ← to {_label(p, ids)}: [{number(loc, fmt)}] × [{up}] = {got}")
+            if t.grad is not None and s is not None:
+                shown = product_text(loc, t.grad, s, fmt)
+            else:
+                shown = f"[{number(loc, fmt)}] × [?] = ?"
+            lines.append(f"{'':>8}   ← to {_label(p, ids)}: {shown}")
     return "\n".join(lines)

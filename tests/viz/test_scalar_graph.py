@@ -60,9 +60,9 @@ def test_sigmoid_neuron_shows_the_slide_numbers(neuron_svg):
         assert value in green, value
     for product in (
         "w0: [-1.00] × [0.20] = -0.20",
-        "x0: [2.00] × [0.20] = 0.39",
-        "w1: [-2.00] × [0.20] = -0.39",
-        "x1: [-3.00] × [0.20] = -0.59",
+        "x0: [2.00] × [0.1966] = 0.3932",
+        "w1: [-2.00] × [0.1966] = -0.3932",
+        "x1: [-3.00] × [0.1966] = -0.5898",
         "w2: [1.00] × [0.20] = 0.20",
         "[-0.53] × [1.00] = -0.53",  # through 1/x
         "[0.37] × [-0.53] = -0.20",  # through exp
@@ -116,7 +116,7 @@ def test_show_forward_and_backward_only():
 def test_fmt_controls_the_numbers():
     n = sigmoid_neuron()
     n["f"].backward()
-    assert "x0: [2.000] × [0.197] = 0.393" in viz.draw_graph(n["f"], fmt=".3f").dot
+    assert "x0: [2.000] × [0.1966] = 0.3932" in viz.draw_graph(n["f"], fmt=".3f").dot
 
 
 def test_nan_node_is_drawn_in_alarm_colour_naming_the_op():

@@ -1,0 +1,154 @@
+"""Printed arithmetic that adds up: ``[local] × [upstream] = sent`` and fan-in sums.
+
+A student checks a picture by hand: ``x0: [2.00] × [0.20] = 0.39`` reads as a mistake
+(2 × 0.20 is 0.40; the upstream was 0.1966). :func:`product_text` and :func:`sum_text` start
+from the user's number format and raise its digits, for all the numbers of one line
+together, until the shown factors multiply (the shown terms add) to the shown result at the
+result's precision: ``[2.00] × [0.197] = 0.393``. Digits stop at :data:`MAX_DIGITS`
+significant; a line that still does not add up there says ``≈`` instead of ``=``.
+
+A negative term of a sum is written as a subtraction: ``grad 0.3 − 0.02 = 0.28``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal, InvalidOperation
+
+from viz.style import check_fmt, number
+
+__all__ = ["MAX_DIGITS", "adds_up", "multiplies_out", "product_text", "sum_text"]
+
+MAX_DIGITS = 6  # significant digits a line may be raised to
+MINUS = "−"  # U+2212, the minus of a subtraction in a sum
+
+_SPEC = re.compile(
+    r"(?P<head>[-+ ]?#?0?[0-9]*[,_]?)(?:\.(?P<precision>[0-9]+))?(?P<type>[eEfFgG%]?)"
+)
+
+
+def _decimal(text: str) -> Decimal | None:
+    """The exact decimal a shown number stands for (None: not checkable, e.g. nan, 12%)."""
+    try:
+        d = Decimal(text.replace(",", "").replace("_", "").strip())
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def _close(exact: Decimal, shown: Decimal) -> bool:
+    """True when ``exact`` rounds to ``shown`` at ``shown``'s precision (a tie either way)."""
+    exponent = shown.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return abs(exact - shown) <= Decimal(5).scaleb(exponent - 1)
+
+
+def multiplies_out(local: str, upstream: str, sent: str) -> bool:
+    """True when the shown factors multiply to the shown result at its precision (lines of
+    numbers that cannot be checked, such as ``nan`` or percentages, count as adding up)."""
+    a, b, c = _decimal(local), _decimal(upstream), _decimal(sent)
+    if a is None or b is None or c is None:
+        return True
+    return _close(a * b, c)
+
+
+def adds_up(terms: Sequence[str], total: str) -> bool:
+    """True when the shown terms add to the shown total at its precision."""
+    values = [_decimal(t) for t in terms]
+    t = _decimal(total)
+    if t is None or any(v is None for v in values):
+        return True
+    return _close(sum((v for v in values if v is not None), Decimal(0)), t)
+
+
+Show = Callable[[object], str]
+
+
+def _levels(fmt: str) -> Iterator[Show]:
+    """The ways of printing a line, fewest digits first: the user's ``fmt``, then more
+    significant digits up to :data:`MAX_DIGITS` (each a callable value -> text). A number the
+    user's ``fmt`` already shows exactly (the 2 of ``[2.00] × [0.1966]``) keeps that text."""
+    yield lambda v: number(v, fmt)
+    for more in _more_digits(fmt):
+        yield _exact_first(fmt, more)
+
+
+def _exact_first(fmt: str, more: Show) -> Show:
+    def show(v: object) -> str:
+        plain = number(v, fmt)
+        d = _decimal(plain)
+        return plain if d is not None and d == Decimal(float(v)) else more(v)  # type: ignore[arg-type]
+
+    return show
+
+
+def _more_digits(fmt: str) -> Iterator[Show]:
+    m = _SPEC.fullmatch(fmt)
+    if m is None or m.group("type") == "%":
+        return
+    head, kind = m.group("head"), m.group("type")
+    precision = int(m.group("precision")) if m.group("precision") is not None else None
+    if kind in ("f", "F"):
+        p = 6 if precision is None else precision
+        for digits in range(1, MAX_DIGITS + 1):
+            yield _fixed(head, kind, p, digits)
+    elif precision is not None:  # g, G, e, E or no type: precision counts digits
+        first = precision + 1 if kind in ("e", "E") else max(precision, 1)
+        last = MAX_DIGITS - 1 if kind in ("e", "E") else MAX_DIGITS
+        for p in range(first, last + 1):
+            yield _spec(f"{head}.{p}{kind}")
+
+
+def _spec(fmt: str) -> Show:
+    return lambda v: number(v, fmt)
+
+
+def _fixed(head: str, kind: str, precision: int, digits: int) -> Show:
+    """Fixed-point with at least ``precision`` decimals and ``digits`` significant digits."""
+
+    def show(v: object) -> str:
+        x = float(v)  # type: ignore[arg-type]
+        decimals = precision
+        if math.isfinite(x) and x != 0:
+            decimals = max(precision, digits - 1 - math.floor(math.log10(abs(x))))
+        return number(x, f"{head}.{min(decimals, 40)}{kind}")
+
+    return show
+
+
+def product_text(local: object, upstream: object, sent: object, fmt: str = ".4g") -> str:
+    """``[local] × [upstream] = sent`` with digits enough that it multiplies out."""
+    check_fmt(fmt)
+    texts: tuple[str, str, str] = ("", "", "")
+    for show in _levels(fmt):
+        texts = (show(local), show(upstream), show(sent))
+        if multiplies_out(*texts):
+            return f"[{texts[0]}] × [{texts[1]}] = {texts[2]}"
+    return f"[{texts[0]}] × [{texts[1]}] ≈ {texts[2]}"
+
+
+def _join(terms: Sequence[str]) -> str:
+    """``a + b − c``: a negative term after the first is subtracted."""
+    out = terms[0]
+    for t in terms[1:]:
+        stripped = t.lstrip()
+        if stripped.startswith("-"):
+            out += f" {MINUS} {stripped[1:]}"
+        else:
+            out += f" + {stripped.lstrip('+')}"
+    return out
+
+
+def sum_text(terms: Sequence[object], total: object, fmt: str = ".4g") -> str:
+    """``a + b − c = total`` with digits enough that it adds up."""
+    check_fmt(fmt)
+    shown: list[str] = []
+    result = ""
+    for show in _levels(fmt):
+        shown = [show(t) for t in terms]
+        result = show(total)
+        if adds_up(shown, result):
+            return f"{_join(shown)} = {result}"
+    return f"{_join(shown)} ≈ {result}"
