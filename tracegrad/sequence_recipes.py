@@ -2,10 +2,12 @@
 (`tracegrad.charlm_recipe`), Seq2Seq on dates, poems and KJV → modern English
 (`tracegrad.seq2seq_recipes`), and word2vec on the World English Bible (here).
 
-Each run writes into its folder: ``run.json``, the checkpoint (``model.npz``, atomic, once
-per epoch; word2vec's once, at the end) with ``resume.npz`` beside it, ``curves.png``,
-``metrics.json`` and ``samples.txt``; the Seq2Seq runs also an attention heatmap per example
-(``attention_*.png``) and word2vec a 2-D projection of its vectors.
+Each run writes into its folder ``run.json``, the checkpoint and ``metrics.json``. The
+char-LSTM and Seq2Seq runs checkpoint once per epoch (``model.npz``, atomic, with
+``resume.npz`` beside it) and write ``curves.png`` and ``samples.txt``; the Seq2Seq runs also
+an attention heatmap per example (``attention_*.png``). word2vec writes ``model.npz`` once, at
+the end, and ``projection.png`` (a 2-D projection of its vectors, a colour per theme): its
+Numba loop records no loss, so it has no curves.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ THEMES = {
     "animals": "sheep cattle goats camels donkeys oxen rams lambs",
     "numbers": "two three four five seven ten hundred thousand",
 }
+
+
+def projection_title(groups: dict[str, list[str]]) -> str:
+    """The projection's title: it names the themes drawn, each in its own colour."""
+    return f"word2vec on the World English Bible (PCA): {', '.join(groups)}"
 
 
 def word2vec(
@@ -71,14 +78,17 @@ def word2vec(
         if w in model.vocab
     }
     accuracy, used = model.evaluate_analogies(ANALOGIES)
-    words = [w for theme in THEMES.values() for w in theme.split() if w in model.vocab]
-    plot_embeddings(
-        np.stack([model.vector(w) for w in words]),
-        words,
-        title="word2vec on the World English Bible: five themes (PCA)",
-        highlight=[w for w in THEMES["family"].split() if w in words],
-        path=out / "projection.png",
-    )
+    groups = {t: [w for w in ws.split() if w in model.vocab] for t, ws in THEMES.items()}
+    groups = {t: ws for t, ws in groups.items() if ws}  # a short run may miss a theme
+    words = [w for ws in groups.values() for w in ws]
+    if words:
+        plot_embeddings(
+            np.stack([model.vector(w) for w in words]),
+            words,
+            title=projection_title(groups),
+            groups=groups,
+            path=out / "projection.png",
+        )
     words_total = sum(len(s) for s in sentences) * epochs
     return {
         "most similar": neighbours,

@@ -46,11 +46,17 @@ def plot_curves(
     title: str | None = None,
     path: str | Path | None = None,
     xlabel: str = "epoch",
+    batch_losses: Sequence[float] | None = None,
 ) -> Figure:
     """Training curves: `history` maps a name to a sequence of numbers, one per epoch or step.
 
     Keys containing "acc" go on a second panel to the right (if any); every other key (losses)
     on the left. The x axis counts from 1. Non-finite points become gaps in the line.
+
+    `batch_losses` (default: ``history.batch_losses`` when `history` has it, as the History
+    of `nn.training.fit` does) is the loss of every step: drawn thin and light behind the
+    per-epoch points, labelled "train loss (per batch)", at x = epochs done (step k of n
+    steps over E epochs at ``k * E / n``), so even a one-epoch run shows a curve.
     """
     if not history:
         raise ValueError("history is empty: expected e.g. {'train loss': [...]}")
@@ -69,6 +75,10 @@ def plot_curves(
             raise ValueError(f"history[{key!r}] has no finite values ({y.size} points)")
         series[key] = np.where(np.isfinite(y), y, np.nan)
 
+    if batch_losses is None:
+        batch_losses = getattr(history, "batch_losses", None)
+    steps = _batch_series(batch_losses, series)
+
     acc_keys = [k for k in series if "acc" in str(k).lower() and "loss" not in str(k).lower()]
     loss_keys = [k for k in series if k not in acc_keys]
     panels = [
@@ -78,6 +88,15 @@ def plot_curves(
     fig = PlotFigure(figsize=(4.6 * len(panels), 3.4), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (keys, ylabel) in zip(axes, panels):
+        if steps is not None and ylabel == "loss":
+            ax.plot(
+                *steps,
+                color=CYCLE[0],
+                alpha=0.35,
+                linewidth=0.7,
+                zorder=1,
+                label="train loss (per batch)",
+            )
         for i, key in enumerate(keys):
             y = series[key]
             held_out = any(word in key.lower() for word in ("test", "val", "dev"))
@@ -90,6 +109,7 @@ def plot_curves(
                 markersize=3,
                 linewidth=1.6,
                 label=plot_text(key),
+                zorder=2,
             )
         ax.set_xlabel(plot_text(xlabel))
         ax.set_ylabel(ylabel)
@@ -97,10 +117,32 @@ def plot_curves(
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(frameon=False, fontsize="small")
         ax.spines[["top", "right"]].set_visible(False)
+        if steps is not None:  # both panels from 0 (the start) to the last epoch
+            ax.set_xlim(0, steps[0][-1] * 1.04)
     if title:
         fig.suptitle(plot_text(title), color=INK, **font_kw(title))
     save(fig, path)
     return fig
+
+
+def _batch_series(
+    batch_losses: Sequence[float] | None, series: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(x in epochs, y) of the per-step losses, or None when there are none to draw. The
+    epochs are those of "train loss" (else the longest series): step k (from 1) of n at
+    ``k * epochs / n``, so the last step of each epoch lands on its per-epoch point."""
+    if batch_losses is None:
+        return None
+    try:
+        y = np.asarray(batch_losses, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError("batch_losses must be a sequence of numbers") from None
+    if not np.isfinite(y).any():
+        return None
+    epochs = series["train loss"].size if "train loss" in series else 0
+    epochs = epochs or max(v.size for v in series.values())
+    x = np.arange(1, y.size + 1, dtype=np.float64) * (epochs / y.size)
+    return x, np.where(np.isfinite(y), y, np.nan)
 
 
 def plot_filters(
@@ -170,7 +212,8 @@ def plot_feature_maps(
 ) -> Figure:
     """Activations `maps: (C, H, W)` (or `(1, C, H, W)`), one `viridis` panel per channel.
 
-    Each panel has its own colour scale. An optional `image: (H0, W0)` is drawn first, in grey,
+    Each panel has its own colour scale, shown by a colour bar beside it (its minimum and
+    maximum marked). An optional `image: (H0, W0)` is drawn first, in grey,
     titled "input".
     """
     m = np.asarray(maps, dtype=np.float64)
@@ -192,7 +235,7 @@ def plot_feature_maps(
     check_panels(n + extra, "plot_feature_maps", "max_maps")
 
     rows, cols = grid(n + extra)
-    fig = PlotFigure(figsize=(1.3 * cols + 0.4, 1.35 * rows + 0.6), layout="constrained")
+    fig = PlotFigure(figsize=(1.7 * cols + 0.4, 1.35 * rows + 0.6), layout="constrained")
     axes = panel_axes(fig, n + extra)
     if image is not None:
         axes[0].imshow(image, cmap="gray", interpolation="nearest")
@@ -201,8 +244,15 @@ def plot_feature_maps(
             spine.set_color(ACCENT)
             spine.set_linewidth(1.2)
     for i, ax in enumerate(axes[extra:]):
-        ax.imshow(m[i], cmap="viridis", interpolation="nearest")
+        im = ax.imshow(m[i], cmap="viridis", interpolation="nearest")
         ax.set_title(f"ch {i}", fontsize=8, color=INK, pad=2)
+        # each panel on its own scale, so each has its own bar: its low and high end
+        lo, hi = float(np.nanmin(m[i])), float(np.nanmax(m[i]))
+        bar = fig.colorbar(im, ax=ax, fraction=0.07, pad=0.03, aspect=12)
+        bar.set_ticks([lo, hi] if hi > lo else [lo] if np.isfinite(lo) else [])
+        bar.ax.tick_params(labelsize=5, length=1.5, pad=1, colors=INK)
+        bar.ax.set_yticklabels([f"{v:.2g}" for v in bar.get_ticks()])
+        bar.outline.set_linewidth(0.4)
     shown = f"{n} of {c} channels" if n < c else f"{c} channels"
     heading = f"{plot_text(title)}\n" if title else ""
     fig.suptitle(

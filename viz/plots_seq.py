@@ -6,7 +6,7 @@ PNG or SVG.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,19 @@ from viz.plot_base import ACCENT, INK, MAX_INCHES, PlotFigure, font_kw, plot_tex
 
 MAX_TOKEN_LABELS = 150  # tokens labelled along one axis of an attention heatmap
 MAX_WORDS = 1000  # words one embedding map labels
+# one colour per group of words in plot_embeddings (matplotlib's tab10 without its grey,
+# which would read as the ungrouped words' ink)
+GROUP_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+)
 
 
 def plot_attention(
@@ -131,6 +144,32 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     return _pca(vectors)[0]
 
 
+def _group_colours(
+    groups: Mapping[str, Iterable[str]] | None, words: Sequence[str]
+) -> dict[str, str]:
+    """word -> its group's colour, refusing too many groups, a group with none of ``words``
+    and a word in two groups."""
+    if not groups:
+        return {}
+    if len(groups) > len(GROUP_COLORS):
+        raise ValueError(
+            f"plot_embeddings: {len(groups)} groups are more than its {len(GROUP_COLORS)} "
+            "colours tell apart; merge some, or draw them on two maps"
+        )
+    known = set(words)
+    colour_of: dict[str, str] = {}
+    for (name, members), colour in zip(groups.items(), GROUP_COLORS):
+        members = list(members)
+        if not known.intersection(members):
+            raise ValueError(f"plot_embeddings: group {name!r} has none of the words")
+        for word in members:
+            if word in colour_of and colour_of[word] != colour:
+                raise ValueError(f"plot_embeddings: {word!r} is in two groups")
+            if word in known:
+                colour_of[word] = colour
+    return colour_of
+
+
 def plot_embeddings(
     vectors: np.ndarray,
     words: Sequence[str],
@@ -139,11 +178,15 @@ def plot_embeddings(
     title: str | None = None,
     path: str | Path | None = None,
     highlight: Iterable[str] | None = None,
+    groups: Mapping[str, Iterable[str]] | None = None,
 ) -> Figure:
     """Word vectors `vectors: (N, D)` with `words` (N strings), scattered after a 2-D projection.
 
-    `method="pca"` (the only one): see `project_2d`. Words in `highlight` are drawn in the accent
-    colour and bold. Axes keep equal scale, so distances in the plane are not distorted.
+    `method="pca"` (the only one): see `project_2d`. Words in `highlight` are drawn bold (in the
+    accent colour unless a group colours them). `groups` maps a name (e.g. a theme) to its
+    words: each group's points and labels get a colour of their own (`GROUP_COLORS`, at most
+    that many groups) and the legend names it, in the given order; other words stay grey.
+    Axes keep equal scale, so distances in the plane are not distorted.
     Every word is labelled, so at most `MAX_WORDS` words are accepted.
     """
     x = np.asarray(vectors, dtype=np.float64)
@@ -164,14 +207,31 @@ def plot_embeddings(
     if unknown:
         raise ValueError(f"highlight words not among words: {sorted(unknown)}")
 
+    colour_of = _group_colours(groups, words)
+
     xy, ratio = _pca(x)
     strong = np.array([w in marked for w in words], dtype=bool)
+    grouped = np.array([w in colour_of for w in words], dtype=bool)
     fig = PlotFigure(figsize=(5.6, 4.6), layout="constrained")
     ax = fig.add_subplot()
-    ax.scatter(xy[~strong, 0], xy[~strong, 1], s=14, color=INK, alpha=0.55, linewidths=0)
-    if strong.any():
-        ax.scatter(xy[strong, 0], xy[strong, 1], s=26, color=ACCENT, linewidths=0, zorder=3)
-    font = font_kw(words, title)
+    plain = ~strong & ~grouped
+    ax.scatter(xy[plain, 0], xy[plain, 1], s=14, color=INK, alpha=0.55, linewidths=0)
+    if (strong & ~grouped).any():
+        hot = strong & ~grouped
+        ax.scatter(xy[hot, 0], xy[hot, 1], s=26, color=ACCENT, linewidths=0, zorder=3)
+    for name, colour in zip(groups or (), GROUP_COLORS):
+        members = np.array([colour_of.get(w) == colour for w in words], dtype=bool)
+        sizes = np.where(strong[members], 26, 18)
+        ax.scatter(
+            xy[members, 0],
+            xy[members, 1],
+            s=sizes,
+            color=colour,
+            linewidths=0,
+            zorder=3,
+            label=plot_text(name),
+        )
+    font = font_kw(words, title, list(groups or ()))
     for (px, py), word, hot in zip(xy, words, strong):
         ax.annotate(
             plot_text(word),
@@ -180,9 +240,12 @@ def plot_embeddings(
             textcoords="offset points",
             fontsize=8.5 if hot else 7.5,
             fontweight="bold" if hot else "normal",
-            color=ACCENT if hot else INK,
+            color=colour_of.get(word, ACCENT if hot else INK),
             **font,
         )
+    if groups:
+        family = font.get("fontfamily")
+        ax.legend(frameon=False, loc="best", prop={"size": "small", "family": family or None})
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel(f"PC1 ({100 * ratio[0]:.0f}% of variance)", color=INK)
     ax.set_ylabel(f"PC2 ({100 * ratio[1]:.0f}% of variance)", color=INK)

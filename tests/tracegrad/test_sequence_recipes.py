@@ -4,10 +4,15 @@ check every output is written; the models' learning is tested in tests/nn)."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
+import tracegrad.sequence_recipes as sequence_recipes
 from tracegrad.sequence_recipes import train_sequence_model
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.mark.parametrize(
@@ -46,3 +51,35 @@ def test_without_attention_there_is_no_heatmap(tmp_path):
 def test_unknown_sequence_model_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown sequence model 'gpt'"):
         train_sequence_model("gpt", tmp_path, epochs=1)
+
+
+def test_word2vec_writes_what_the_readme_says_and_colours_every_theme_its_title_names(
+    tmp_path, monkeypatch
+):
+    drawn = []
+    real = sequence_recipes.plot_embeddings
+
+    def keep(*args, **kwargs):
+        drawn.append((kwargs["title"], real(*args, **kwargs)))
+
+    monkeypatch.setattr(sequence_recipes, "plot_embeddings", keep)
+    train_sequence_model("word2vec", tmp_path, epochs=1, limit=300, progress=False)
+
+    # the README's sentence: "`tracegrad train word2vec` writes ... so no `curves.png`."
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    said = readme.split("`tracegrad train word2vec` writes", 1)[1].split("`curves.png`.", 1)[0]
+    promised, absent = said.split(" so no ", 1)
+    assert absent == ""  # the sentence ends on the file it does not write: curves.png
+    files = set(re.findall(r"`([\w.]+\.(?:png|json|npz|txt))`", promised))
+    assert files == {"model.npz", "metrics.json", "projection.png"}
+    written = {p.name for p in tmp_path.iterdir()}
+    assert written == files | {"run.json"}  # run.json: every run's (tracegrad predict reads it)
+
+    ((title, fig),) = drawn
+    themes = title.split(": ", 1)[1].split(", ")
+    assert set(themes) <= set(sequence_recipes.THEMES)
+    assert len(themes) >= 3
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == themes
+    colours = {tuple(c.get_facecolor()[0]) for c in ax.collections if c.get_label() in themes}
+    assert len(colours) == len(themes)

@@ -52,3 +52,26 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint(tmp_path, monkeypatch, capsys
         np.testing.assert_array_equal(v, saved[k])
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     assert f"the last complete epoch is kept in {out / 'mlp.npz'}" in capsys.readouterr().out
+
+
+def test_one_epoch_run_draws_every_batch_loss_not_a_single_dot(tmp_path, monkeypatch):
+    import tracegrad.run_files as run_files
+
+    figures = []
+    real = run_files.plot_curves
+
+    def keep(history, **kwargs):
+        figures.append(real(history, **kwargs))
+
+    monkeypatch.setattr(run_files, "plot_curves", keep)
+    out = tmp_path / "run"
+    assert main(["train", "mlp", "--epochs", "1", "--out", str(out)]) == 0
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    (fig,) = figures
+    loss_ax = fig.axes[0]
+    batches = loss_ax.lines[0]
+    assert batches.get_label() == "train loss (per batch)"
+    assert len(batches.get_xdata()) > 1
+    assert max(batches.get_xdata()) == 1.0
+    assert min(batches.get_xdata()) > 0
+    assert sum(len(line.get_xdata()) for line in loss_ax.lines) > 2

@@ -160,10 +160,11 @@ def test_plot_feature_maps_input_first_then_channels(tmp_path, rng):
     path = tmp_path / "maps.png"
     fig = plot_feature_maps(maps, image=image, path=path)
     assert_png(path)
-    assert len(fig.axes) == 6
-    assert fig.axes[0].get_title() == "input"
-    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), image)
-    for i, ax in enumerate(fig.axes[1:]):
+    panels = image_axes(fig)
+    assert len(panels) == 6
+    assert panels[0].get_title() == "input"
+    np.testing.assert_array_equal(panels[0].images[0].get_array(), image)
+    for i, ax in enumerate(panels[1:]):
         assert ax.get_title() == f"ch {i}"
         assert ax.images[0].get_cmap().name == "viridis"
         np.testing.assert_array_equal(ax.images[0].get_array(), maps[0, i])
@@ -171,7 +172,56 @@ def test_plot_feature_maps_input_first_then_channels(tmp_path, rng):
 
 def test_plot_feature_maps_caps_channels(rng):
     fig = plot_feature_maps(rng.standard_normal((40, 4, 4)), max_maps=32)
-    assert len(fig.axes) == 32
+    assert len(image_axes(fig)) == 32
+
+
+def colorbars(fig: Figure) -> list:
+    return [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+
+
+def test_plot_feature_maps_each_channel_has_a_colour_bar_of_its_scale(rng):
+    maps = rng.standard_normal((3, 5, 5)) * np.array([1.0, 10.0, 0.1])[:, None, None]
+    fig = plot_feature_maps(maps, image=rng.random((6, 6)))
+    bars = colorbars(fig)
+    assert len(bars) == 3  # one per channel, none for the grey input
+    for bar, channel in zip(bars, maps):
+        np.testing.assert_allclose(bar.get_yticks(), [channel.min(), channel.max()])
+    # a constant channel still gets its bar, with its one value
+    (bar,) = colorbars(plot_feature_maps(np.ones((1, 3, 3))))
+    np.testing.assert_allclose(bar.get_yticks(), [1.0])
+
+
+def test_plot_curves_draws_every_batch_behind_the_epoch_points():
+    class History(dict):  # what nn.training.fit returns: per-epoch keys, batch_losses
+        batch_losses = (2.0, 1.6, 1.3, 1.1, 0.9, 0.8)
+
+    history = History({"train loss": [1.5, 0.9], "test loss": [1.4, 1.0], "test acc": [0.5, 0.7]})
+    loss_ax, acc_ax = plot_curves(history).axes
+    batches, train, _ = loss_ax.lines
+    assert batches.get_label() == "train loss (per batch)"
+    np.testing.assert_allclose(batches.get_xdata(), [1 / 3, 2 / 3, 1, 4 / 3, 5 / 3, 2])
+    np.testing.assert_array_equal(batches.get_ydata(), History.batch_losses)
+    assert batches.get_linewidth() < train.get_linewidth()
+    assert batches.get_alpha() < 1
+    assert batches.get_zorder() < train.get_zorder()
+    np.testing.assert_array_equal(train.get_xdata(), [1, 2])
+    assert [line.get_label() for line in acc_ax.lines] == ["test acc"]
+    # explicit batch_losses win over the attribute; a plain dict draws none
+    batches = plot_curves(history, batch_losses=[3.0, 2.0]).axes[0].lines[0]
+    np.testing.assert_array_equal(batches.get_xdata(), [1, 2])
+    np.testing.assert_array_equal(batches.get_ydata(), [3.0, 2.0])
+    assert len(plot_curves({"train loss": [1.0, 0.5]}).axes[0].lines) == 1
+
+
+def test_plot_curves_of_one_epoch_is_more_than_a_dot():
+    class History(dict):
+        batch_losses = (2.3, 1.9, 1.4, 1.2)
+
+    (ax,) = plot_curves(History({"train loss": [1.7]})).axes
+    points = sum(len(line.get_xdata()) for line in ax.lines)
+    assert points == 5
+    assert ax.get_xlim()[0] == 0
+    assert ax.get_xlim()[1] >= 1
 
 
 @pytest.mark.parametrize("shape", [(4, 4), (2, 3, 4, 4)])
@@ -268,6 +318,38 @@ def test_plot_embeddings_points_are_projection(tmp_path, rng):
     assert [t.get_text() for t in ax.texts] == words
     assert ax.texts[1].get_fontweight() == "bold"
     assert ax.texts[0].get_fontweight() == "normal"
+
+
+def test_plot_embeddings_colours_each_group_and_names_it(rng):
+    vectors = rng.standard_normal((7, 8))
+    words = ["king", "queen", "man", "woman", "cat", "dog", "the"]
+    groups = {"royals": ["king", "queen", "prince"], "people": ["man", "woman"], "pets": ["cat"]}
+    fig = plot_embeddings(vectors, words, groups=groups)  # "prince" is not among the words
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(groups)
+    colours = {c.get_label(): tuple(c.get_facecolor()[0]) for c in ax.collections[1:]}
+    assert len(set(colours.values())) == 3
+    xy = project_2d(vectors)
+    for c in ax.collections[1:]:
+        members = [i for i, w in enumerate(words) if w in groups[c.get_label()]]
+        np.testing.assert_allclose(c.get_offsets(), xy[members])
+    by_word = {t.get_text(): t.get_color() for t in ax.texts}
+    assert by_word["king"] == by_word["queen"] != by_word["man"]
+    assert by_word["the"] == viz.plot_base.INK
+
+
+@pytest.mark.parametrize(
+    ("groups", "match"),
+    [
+        ({"a": ["z"]}, "group 'a' has none of the words"),
+        ({"a": ["a"], "b": ["a"]}, "'a' is in two groups"),
+        ({str(i): ["a"] for i in range(10)}, "10 groups are more than its 9 colours"),
+    ],
+)
+def test_plot_embeddings_rejects_bad_groups(groups, match):
+    with pytest.raises(ValueError, match=match):
+        plot_embeddings(np.eye(3), ["a", "b", "c"], groups=groups)
 
 
 @pytest.mark.parametrize(
