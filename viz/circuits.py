@@ -25,9 +25,14 @@ def sigmoid_neuron(
     x0, x1 = (Tensor(v, requires_grad=True, name=f"x{i}") for i, v in enumerate(x))
     w0x0 = w0 * x0
     w1x1 = w1 * x1
-    s = w0x0 + w1x1 + w2
-    w0x0.name, w1x1.name, s.name = "w0x0", "w1x1", "s"
-    f = 1 / (1 + (s * -1).exp())
+    dot = w0x0 + w1x1
+    s = dot + w2
+    w0x0.name, w1x1.name, dot.name, s.name = "w0x0", "w1x1", "w0x0+w1x1", "s"
+    minus_s = s * -1
+    e = minus_s.exp()
+    denominator = 1 + e
+    minus_s.name, e.name, denominator.name = "-s", "exp(-s)", "1+exp(-s)"
+    f = 1 / denominator
     f.name = "f"
     return {
         "w0": w0,

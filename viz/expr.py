@@ -19,12 +19,13 @@ import numpy as np
 
 from autograd import Tensor
 
-__all__ = ["FUNCTIONS", "ExpressionError", "parse_assignments", "parse_expression"]
+__all__ = ["FUNCTIONS", "ExpressionError", "node_name", "parse_assignments", "parse_expression"]
 
 MAX_LENGTH = 500
 MAX_DEPTH = 100
 MAX_NODES = 2000
 MAX_EXPONENT = 64.0
+MAX_NAME = 12  # longest sub-expression text used as an intermediate node's name
 
 FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "exp": Tensor.exp,
@@ -101,7 +102,9 @@ def parse_expression(
 
     Each variable used becomes one float64 leaf ``Tensor(v, requires_grad=True, name=name)``,
     shared by all its occurrences, so ``x*x`` has one leaf with two edges and backward sums
-    its gradient. Numbers become float64 constants. Intermediate nodes stay unnamed.
+    its gradient. Numbers become float64 constants. Intermediate nodes are named after the
+    sub-expression they compute (``x+y``, ``w0·x0``, ``exp(-s)``: see `node_name`), unless
+    that text is longer than `MAX_NAME` characters; the root stays unnamed.
     """
     if not isinstance(text, str):
         raise ExpressionError(f"expression must be a string, got {type(text).__name__}")
@@ -116,7 +119,18 @@ def parse_expression(
     _check(tree, text, values, max_depth=max_depth, max_nodes=max_nodes)
     builder = _Builder(text, values)
     with np.errstate(all="ignore"):
-        return builder.build(tree.body)
+        root = builder.build(tree.body)
+    if root.op and root.name in builder.named:
+        root.name = None  # the root is the expression itself: its wire is drawn as "out"
+    return root
+
+
+def node_name(node: ast.expr) -> str | None:
+    """A short, readable name for the node computing ``node``: its text without spaces,
+    ``*`` as ``·`` and ``**`` as ``^`` (``(x+y)·z``, ``x^2``, ``exp(-s)``); None when that
+    is longer than `MAX_NAME` characters (the picture then shows the op's symbol)."""
+    text = "".join(ast.unparse(node).split()).replace("**", "^").replace("*", "·")
+    return text if len(text) <= MAX_NAME else None
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:
@@ -316,6 +330,7 @@ class _Builder:
         self.text = text
         self.values = values
         self.leaves: dict[str, Tensor] = {}
+        self.named: set[str] = set()  # the names given to intermediate nodes
 
     def build(self, node: ast.expr) -> Tensor:
         if isinstance(node, ast.Constant):
@@ -356,10 +371,16 @@ class _Builder:
         return self.leaves[name]
 
     def finite(self, out: Tensor, node: ast.expr) -> Tensor:
-        """Refuse results that overflow or are undefined (x/0, log of a negative, 10**64**...)."""
+        """Refuse results that overflow or are undefined (x/0, log of a negative, 10**64**...);
+        name a new intermediate node after its sub-expression (`node_name`)."""
         if not np.all(np.isfinite(out.data)):
             raise ExpressionError(
                 f"{_snippet(self.text, node)} {_where(node)} evaluates to {float(out.data)}, "
                 f"not a finite number"
             )
+        if out.op and out.name is None and out not in self.leaves.values():
+            name = node_name(node)
+            if name is not None:
+                out.name = name
+                self.named.add(name)
         return out

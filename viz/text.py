@@ -33,11 +33,13 @@ def edge_table(root: Tensor, fmt: str = ".4g") -> str:
         )
     ids = {id(t): printable(t.op or "const") + f"#{i}" for i, t in enumerate(order)}
     ran = root.grad is not None
+    width = max(8, *(len(_label(t, ids)) for t in order))  # names from viz.expr run longer
     lines = []
     for t in order:
         grad = number(t.grad, fmt) if t.grad is not None else ("—" if ran else "(no backward yet)")
         kind = printable(t.op) if t.op else ("leaf" if t.requires_grad else "constant")
-        lines.append(f"{_label(t, ids):>8} = {number(t.data, fmt):>8}   {kind:<9} grad {grad}")
+        value = number(t.data, fmt)
+        lines.append(f"{_label(t, ids):>{width}} = {value:>8}   {kind:<9} grad {grad}")
         if not t.parents:
             continue
         local = t.vjp(1.0)
@@ -49,5 +51,5 @@ def edge_table(root: Tensor, fmt: str = ".4g") -> str:
                 shown = product_text(loc, t.grad, s, fmt)
             else:
                 shown = f"[{number(loc, fmt)}] × [?] = ?"
-            lines.append(f"{'':>8}   ← to {_label(p, ids)}: {shown}")
+            lines.append(f"{'':>{width}}   ← to {_label(p, ids)}: {shown}")
     return "\n".join(lines)

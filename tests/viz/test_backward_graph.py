@@ -116,7 +116,7 @@ def test_the_slides_gradients_are_the_values_of_the_backward_pass(add_mul, neuro
     for name, value in expected.items():
         assert values[f"∂f/∂{name}"] == value, name
     assert values["∂f/∂s"] == "0.20"
-    for label in ("forward pass", "∂f/∂x0", "∂ of div (f)", "∂ of exp #2"):
+    for label in ("forward pass", "∂f/∂x0", "∂ of div (f)", "∂ of exp (exp(-s))"):
         assert label in texts(svg), label
 
 

@@ -228,3 +228,40 @@ def test_parse_assignments_rejects_duplicates():
 def test_surrounding_whitespace_is_ignored(text):
     f = parse_expression(text, {"x": 1.5, "y": 2.0})
     assert f.item() == 3.5
+
+
+def _intermediate_names(root: Tensor) -> list[str | None]:
+    return [t.name for t in topological_order(root) if t.op and t is not root]
+
+
+def test_intermediate_nodes_are_named_after_their_sub_expression():
+    f = parse_expression("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    assert _intermediate_names(f) == ["x+y"]
+    assert f.name is None  # the root: its wire is "out"
+    f = parse_expression("sigmoid(w0*x0 + w1*x1 + w2)", NEURON)
+    names = _intermediate_names(f)
+    assert {"w0·x0", "w1·x1", "w0·x0+w1·x1"} <= set(names)
+    assert None in names  # w0·x0+w1·x1+w2 is longer than MAX_NAME: the op's symbol instead
+    f = parse_expression("exp(-x)**2 + 1", {"x": 1})
+    assert _intermediate_names(f) == ["-x", "exp(-x)", "exp(-x)^2"]
+
+
+def test_names_are_short_and_leaves_keep_theirs():
+    f = parse_expression("+x * (x + 2.5)", {"x": 1})
+    assert leaves(f)["x"].name == "x"
+    assert _intermediate_names(f) == ["x+2.5"]
+    f = parse_expression("tanh(long_name_a * long_name_b)", {"long_name_a": 1, "long_name_b": 2})
+    assert _intermediate_names(f) == [None]
+    assert all(len(n) <= viz.expr.MAX_NAME for n in _intermediate_names(f) if n)
+
+
+def test_the_graph_command_draws_the_names(tmp_path, capsys):
+    from tracegrad.cli import main
+
+    out = tmp_path / "f.svg"
+    assert main(["graph", "(x+y)*z", "x=-2", "y=5", "z=-4", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "x+y =" in printed
+    assert "← to x+y: [-4] × [1] = -4" in printed
+    assert "add#" not in printed
+    assert "x+y = +" in out.read_text(encoding="utf-8")

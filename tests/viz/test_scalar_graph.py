@@ -64,8 +64,8 @@ def test_sigmoid_neuron_shows_the_slide_numbers(neuron_svg):
         "w1: [-2.00] × [0.1966] = -0.3932",
         "x1: [-3.00] × [0.1966] = -0.5898",
         "w2: [1.00] × [0.20] = 0.20",
-        "[-0.53] × [1.00] = -0.53",  # through 1/x
-        "[0.37] × [-0.53] = -0.20",  # through exp
+        "1+exp(-s): [-0.53] × [1.00] = -0.53",  # through 1/x
+        "-s: [0.37] × [-0.53] = -0.20",  # through exp
     ):
         assert product in red, product
 
