@@ -270,8 +270,8 @@ class Live:
         values = {n: float(s.value) for n, s in self._widgets["sliders"].items()}
         try:
             out = self._compute(values)
-        except (ValueError, TypeError, ArithmeticError) as err:
-            self.values, self.error = values, str(err)
+        except Exception as err:  # a callback's exception would vanish into the kernel log
+            self.values, self.error = values, f"{type(err).__name__}: {err}"
         else:
             self.values, self.output, self.graph = values, out, self._draw(out)
             self.error = None

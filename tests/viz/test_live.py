@@ -174,6 +174,22 @@ def test_a_slider_moved_where_the_expression_is_undefined_shows_why():
     assert "0.6931" in texts(_output_svg(g), FORWARD)
 
 
+def test_a_function_that_raises_at_a_slider_position_shows_its_error():
+    def picky(x):
+        if x.item() > 3:
+            raise RuntimeError("x is too large for this lesson")
+        return x * x
+
+    g = viz.live(picky, x=1)
+    x = g.widget().children[0]
+    x.value = 4.0
+    (shown,) = g.widget().children[-1].outputs
+    assert "RuntimeError: x is too large for this lesson" in shown["data"]["text/plain"]
+    x.value = 2.0
+    assert g.error is None
+    assert "x: [2] × [1] = 2" in texts(_output_svg(g), BACKWARD)
+
+
 def test_without_ipywidgets_the_widget_names_the_extra_and_the_rest_works(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets -> ImportError
     g = viz.live("(x+y)*z", x=-2, y=5, z=-4)
