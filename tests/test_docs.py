@@ -101,7 +101,7 @@ def test_every_notebook_is_a_page_with_its_outputs(site):
 
 def test_the_pictures_are_drawn_by_the_build(site):
     svg = _text(site, "pictures/sigmoid_neuron.svg")
-    assert "x0: [2.00] × [0.1966] = 0.3932" in svg.replace("&#45;", "-")
+    assert "x0: [2.00] × [0.197] = 0.39" in svg.replace("&#45;", "-")
     player = _text(site, "pictures/sigmoid_neuron_steps.html")
     assert "<svg" in player
     viz_page = _text(site, "viz.html")
@@ -110,7 +110,7 @@ def test_the_pictures_are_drawn_by_the_build(site):
     assert 'src="pictures/lenet5_step.svg"' in _text(site, "nn.html")
     command = _visible(_text(site, "command.html"))
     assert "tracegrad train --help" in command
-    assert "x0: [2.00] × [0.1966] = 0.3932" in command  # what the demo prints
+    assert "x0: [2.00] × [0.197] = 0.39" in command  # what the demo prints
 
 
 def test_readme_sections_are_included_not_copied(site):

@@ -4,8 +4,10 @@ A student checks a picture by hand: ``x0: [2.00] × [0.20] = 0.39`` reads as a m
 (2 × 0.20 is 0.40; the upstream was 0.1966). :func:`product_text` and :func:`sum_text` start
 from the user's number format and raise its digits, for all the numbers of one line
 together, until the shown factors multiply (the shown terms add) to the shown result at the
-result's precision: ``[2.00] × [0.197] = 0.393``. Digits stop at :data:`MAX_DIGITS`
-significant; a line that still does not add up there says ``≈`` instead of ``=``.
+result's precision: ``[2.00] × [0.197] = 0.39`` (0.394); the result may keep fewer digits than
+the factors, never fewer than ``fmt`` gives. Digits stop
+at :data:`MAX_DIGITS` significant (a fixed format's at :data:`FLOAT_DIGITS`, as its decimals
+can make a large result long); a line that still does not add up there says ``≈``.
 
 A negative term of a sum is written as a subtraction: ``grad 0.3 − 0.02 = 0.28``.
 """
@@ -22,6 +24,7 @@ from viz.style import check_fmt, number
 __all__ = ["MAX_DIGITS", "adds_up", "multiplies_out", "product_text", "sum_text"]
 
 MAX_DIGITS = 6  # significant digits a line may be raised to
+FLOAT_DIGITS = 15  # significant digits a float64 holds exactly, the most a fixed format gets
 MINUS = "−"  # U+2212, the minus of a subtraction in a sum
 
 _SPEC = re.compile(
@@ -69,7 +72,7 @@ Show = Callable[[object], str]
 def _levels(fmt: str) -> Iterator[Show]:
     """The ways of printing a line, fewest digits first: the user's ``fmt``, then more
     significant digits up to :data:`MAX_DIGITS` (each a callable value -> text). A number the
-    user's ``fmt`` already shows exactly (the 2 of ``[2.00] × [0.1966]``) keeps that text."""
+    user's ``fmt`` already shows exactly (the 2 of ``[2.00] × [0.197]``) keeps that text."""
     yield lambda v: number(v, fmt)
     for more in _more_digits(fmt):
         yield _exact_first(fmt, more)
@@ -92,7 +95,9 @@ def _more_digits(fmt: str) -> Iterator[Show]:
     precision = int(m.group("precision")) if m.group("precision") is not None else None
     if kind in ("f", "F"):
         p = 6 if precision is None else precision
-        for digits in range(1, MAX_DIGITS + 1):
+        # fixed decimals can make a large result long (123456.78): its factors may then need
+        # more than MAX_DIGITS digits, up to what a float holds
+        for digits in range(1, FLOAT_DIGITS + 1):
             yield _fixed(head, kind, p, digits)
     elif precision is not None:  # g, G, e, E or no type: precision counts digits
         first = precision + 1 if kind in ("e", "E") else max(precision, 1)
@@ -121,12 +126,15 @@ def _fixed(head: str, kind: str, precision: int, digits: int) -> Show:
 def product_text(local: object, upstream: object, sent: object, fmt: str = ".4g") -> str:
     """``[local] × [upstream] = sent`` with digits enough that it multiplies out."""
     check_fmt(fmt)
-    texts: tuple[str, str, str] = ("", "", "")
-    for show in _levels(fmt):
-        texts = (show(local), show(upstream), show(sent))
-        if multiplies_out(*texts):
-            return f"[{texts[0]}] × [{texts[1]}] = {texts[2]}"
-    return f"[{texts[0]}] × [{texts[1]}] ≈ {texts[2]}"
+    levels = list(_levels(fmt))
+    a = b = c = ""
+    for k, show in enumerate(levels):
+        a, b = show(local), show(upstream)
+        for result in reversed(levels[: k + 1]):  # as many digits as the factors, or fewer
+            c = result(sent)
+            if multiplies_out(a, b, c):
+                return f"[{a}] × [{b}] = {c}"
+    return f"[{a}] × [{b}] ≈ {levels[-1](sent)}"
 
 
 def _join(terms: Sequence[str]) -> str:
@@ -144,11 +152,11 @@ def _join(terms: Sequence[str]) -> str:
 def sum_text(terms: Sequence[object], total: object, fmt: str = ".4g") -> str:
     """``a + b − c = total`` with digits enough that it adds up."""
     check_fmt(fmt)
+    levels = list(_levels(fmt))
     shown: list[str] = []
-    result = ""
-    for show in _levels(fmt):
+    for k, show in enumerate(levels):
         shown = [show(t) for t in terms]
-        result = show(total)
-        if adds_up(shown, result):
-            return f"{_join(shown)} = {result}"
-    return f"{_join(shown)} ≈ {result}"
+        for result in reversed(levels[: k + 1]):  # as many digits as the terms, or fewer
+            if adds_up(shown, text := result(total)):
+                return f"{_join(shown)} = {text}"
+    return f"{_join(shown)} ≈ {levels[-1](total)}"

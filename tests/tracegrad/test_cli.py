@@ -80,7 +80,7 @@ def test_demo_writes_pictures_and_players(tmp_path, capsys):
         "circuits.txt",
     } <= names
     svg = (tmp_path / "sigmoid_neuron.svg").read_text(encoding="utf-8")
-    assert "x0: [2.00] × [0.1966] = 0.3932" in svg.replace("&#45;", "-")
+    assert "x0: [2.00] × [0.197] = 0.39" in svg.replace("&#45;", "-")
     assert "wrote" in capsys.readouterr().out
 
 
@@ -99,7 +99,7 @@ def test_demo_prints_and_writes_both_circuits(tmp_path, capsys):
     printed = capsys.readouterr().out
     written = (tmp_path / "circuits.txt").read_text(encoding="utf-8")
     assert "← to q: [-4] × [1] = -4" in written
-    assert "← to x0: [2.00] × [0.1966] = 0.3932" in written
+    assert "← to x0: [2.00] × [0.197] = 0.39" in written
     assert written.strip() in printed
 
 

@@ -67,9 +67,7 @@ def circuits(draw: st.DrawFn) -> Tensor:
     """A random scalar circuit: leaves, then ops on earlier nodes (fan-out included)."""
     values = st.floats(-9, 9, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
     n_leaves = draw(st.integers(1, 4))
-    nodes = [
-        Tensor(draw(values), requires_grad=True, name=f"x{i}") for i in range(n_leaves)
-    ]
+    nodes = [Tensor(draw(values), requires_grad=True, name=f"x{i}") for i in range(n_leaves)]
     for _ in range(draw(st.integers(1, 8))):
         a = draw(st.sampled_from(nodes))
         b = draw(st.sampled_from(nodes))
@@ -113,12 +111,14 @@ def test_every_printed_line_adds_up(root, fmt):
 @pytest.mark.parametrize(
     ("args", "fmt", "shown"),
     [
-        ((2.0, 0.19661193, 0.39322386), ".2f", "[2.00] × [0.1966] = 0.3932"),
+        ((2.0, 0.19661193, 0.39322386), ".2f", "[2.00] × [0.197] = 0.39"),
         ((-1.0, 0.19661193, -0.19661193), ".2f", "[-1.00] × [0.20] = -0.20"),
         ((1.0, -4.0, -4.0), ".4g", "[1] × [-4] = -4"),
         ((3.0, 1.0, 3.0), ".4g", "[3] × [1] = 3"),
         ((1 / 3, 0.3, 0.1), ".2g", "[0.33] × [0.3] = 0.1"),
-        ((2.0, 0.19661193, 0.39322386), ".2g", "[2] × [0.1966] = 0.3932"),
+        ((2.0, 0.19661193, 0.39322386), ".2g", "[2] × [0.197] = 0.39"),
+        ((189.154, -0.0331197, 189.154 * -0.0331197), ".6g", "[189.154] × [-0.0331197] = -6.26472"),
+        ((-34.2918, 5223.54, -34.2918 * 5223.54), ".2f", "[-34.2918] × [5223.54] = -179124.59"),
     ],
 )
 def test_digits_are_raised_only_as_far_as_needed(args, fmt, shown):

@@ -70,7 +70,7 @@ def test_backward_view_of_the_neuron_keeps_the_slide_gradients():
     f = _neuron()
     f.backward()
     shown = " ".join(texts(viz.draw_graph(f, show="backward", fmt=".2f").svg()))
-    assert "x0: [2.00] × [0.1966] = 0.3932" in shown
+    assert "x0: [2.00] × [0.197] = 0.39" in shown
     assert "constant" in texts(viz.draw_graph(f, show="backward").svg(), MUTED)
 
 

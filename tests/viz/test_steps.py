@@ -65,7 +65,7 @@ def test_after_backward_the_recorded_gradients_are_used():
     n = sigmoid_neuron()
     n["f"].backward()
     steps = viz.backprop_steps(n["f"], fmt=".2f")
-    assert "x0: [2.00] × [0.1966] = 0.3932" in texts(steps.frames[-1], BACKWARD)
+    assert "x0: [2.00] × [0.197] = 0.39" in texts(steps.frames[-1], BACKWARD)
     assert steps.captions[-1].startswith("backward through w0x0")
 
 

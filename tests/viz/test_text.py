@@ -10,9 +10,9 @@ def test_edge_table_shows_local_times_upstream():
     n = sigmoid_neuron()
     n["f"].backward()
     table = edge_table(n["f"], ".2f")
-    assert "← to x0: [2.00] × [0.1966] = 0.3932" in table
+    assert "← to x0: [2.00] × [0.197] = 0.39" in table
     assert "← to w0: [-1.00] × [0.20] = -0.20" in table
-    assert "← to x1: [-3.00] × [0.1966] = -0.5898" in table
+    assert "← to x1: [-3.00] × [0.197] = -0.59" in table
 
 
 def test_edge_table_before_backward_says_so_instead_of_zeros():
