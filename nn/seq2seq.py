@@ -1,5 +1,5 @@
 """Encoder-decoder with Bahdanau (additive) attention, teacher-forced training and greedy
-decoding (COURSE.md sections 4-5).
+decoding (notebook 06; Bahdanau et al. 2015).
 
 Shapes: sequences are time-major, ``src (T_in, B)`` and ``tgt (T_out, B)`` integer ids;
 ``H`` is the hidden size of encoder and decoder, ``A`` the attention size, ``E`` the

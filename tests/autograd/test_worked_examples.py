@@ -1,4 +1,4 @@
-"""The course's two worked examples, number for number (COURSE.md §2)."""
+"""The course's two worked examples, number for number (notebook 01)."""
 
 from __future__ import annotations
 
