@@ -42,10 +42,11 @@ def _decimal(text: str) -> Decimal | None:
 
 
 def _close(exact: Decimal, shown: Decimal) -> bool:
-    """True when ``exact`` rounds to ``shown`` at ``shown``'s precision (a tie either way)."""
+    """True when ``exact`` rounds to ``shown`` at ``shown``'s precision. An exact tie does
+    not count (0.5 × 0.197 = 0.0985 is 0.098 or 0.099 by whose rule?): more digits instead."""
     exponent = shown.as_tuple().exponent
     assert isinstance(exponent, int)  # finite
-    return abs(exact - shown) <= Decimal(5).scaleb(exponent - 1)
+    return abs(exact - shown) < Decimal(5).scaleb(exponent - 1)
 
 
 def multiplies_out(local: str, upstream: str, sent: str) -> bool:
@@ -111,14 +112,18 @@ def _spec(fmt: str) -> Show:
 
 
 def _fixed(head: str, kind: str, precision: int, digits: int) -> Show:
-    """Fixed-point with at least ``precision`` decimals and ``digits`` significant digits."""
+    """Fixed-point with at least ``precision`` decimals and ``digits`` significant digits,
+    without trailing zeros past ``precision`` (-34.29183, not -34.291830)."""
 
     def show(v: object) -> str:
         x = float(v)  # type: ignore[arg-type]
         decimals = precision
         if math.isfinite(x) and x != 0:
             decimals = max(precision, digits - 1 - math.floor(math.log10(abs(x))))
-        return number(x, f"{head}.{min(decimals, 40)}{kind}")
+        text = number(x, f"{head}.{min(decimals, 40)}{kind}")
+        while decimals > precision and "." in text and text.endswith("0"):
+            text, decimals = text[:-1], decimals - 1
+        return text
 
     return show
 

@@ -137,3 +137,14 @@ def test_a_fan_in_sum_on_the_picture_adds_up():
     dot = viz.draw_graph(f).dot
     assert "− 0.023" in dot
     assert "+ -" not in dot
+
+
+def test_an_exact_tie_is_not_left_to_a_rounding_rule():
+    # 0.50 × 0.25 = 0.125: "0.12" and "0.13" are both a rounding of it, so it is shown whole
+    assert product_text(0.5, 0.25, 0.125, ".2f") == "[0.50] × [0.25] = 0.125"
+    assert sum_text([0.125, 0.125], 0.25, ".2f") == "0.125 + 0.125 = 0.25"
+
+
+def test_raised_fixed_digits_keep_no_trailing_zeros():
+    shown = product_text(-34.29183, 5223.5412, -34.29183 * 5223.5412, ".2f")
+    assert shown == "[-34.29183] × [5223.5412] = -179124.79"
