@@ -10,7 +10,7 @@ HTML outputs (the step-through player) are kept as they are; a cell that raises 
 build, naming the notebook.
 
 An executed notebook is kept in ``TRACEGRAD_DOCS_CACHE`` (default ``build/docs-notebooks``),
-keyed by the notebook, every file of the library packages (autograd, nn, viz) and the versions
+keyed by the notebook, every file of the packages (autograd, nn, viz, tracegrad) and the versions
 of Python, numpy, numba and matplotlib, so a rebuild with nothing changed (``mkdocs serve``, a
 second ``make docs``) does not run it again. Each notebook page is added to the nav's
 "Notebooks" section, in file order.
@@ -35,7 +35,7 @@ from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-PACKAGES = ("autograd", "nn", "viz")  # what the notebooks import
+PACKAGES = ("autograd", "nn", "viz", "tracegrad")  # what the notebooks import (the exercises)
 SECTION = "Notebooks"
 TIMEOUT = 300  # seconds per cell, as tests/test_notebooks.py
 # richest first, as Jupyter shows them
@@ -72,7 +72,9 @@ def _library_digest() -> bytes:
 
 def _cache_path(path: Path, library: bytes) -> Path:
     key = hashlib.sha256(library + path.read_bytes()).hexdigest()[:16]
-    return cache_dir() / f"{path.stem}-{key}.ipynb"
+    # a solution shares its notebook's name: it is kept under its folder's name too
+    name = path.stem if path.parent == NOTEBOOKS else f"{path.parent.name}-{path.stem}"
+    return cache_dir() / f"{name}-{key}.ipynb"
 
 
 def _execute(path: Path):
