@@ -34,6 +34,7 @@ def test_readme_examples_run(capsys):
     assert printed[0] == "-4.0 -4.0 3.0 -4.0"
     assert "-4." in printed[1]
     assert "3." in printed[1]
+    assert "✗ Exercise 1.1: not yet. ∂f/∂x has the wrong sign." in printed
 
 
 def test_readme_examples_with_pytorch_run():
