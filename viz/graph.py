@@ -12,6 +12,7 @@ from pathlib import Path
 from autograd import Tensor
 from viz.explode import explode_op
 from viz.fold import plan
+from viz.orient import AUTO_CANDIDATES, check_rankdir, smallest
 from viz.player import prefix_ids
 from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import SHOWS, ScalarDot
@@ -30,6 +31,9 @@ class Graph:
 
     In Jupyter the graph shows itself inline (``_repr_svg_``: the SVG with its element ids
     made unique, as several graphs may share the page).
+
+    ``alternatives`` are the same picture in other orientations: the first time the DOT or
+    the picture is needed, each is laid out and the one whose longer side is shortest kept.
     """
 
     def __init__(
@@ -39,22 +43,38 @@ class Graph:
         *,
         renderer: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
+        alternatives: Sequence[str] = (),
     ):
-        self.dot = dot
+        self._dots = [dot, *alternatives]
         self.snapshot = snap
         self.renderer = renderer
         self.timeout = timeout
         self._svg: str | None = None
 
-    def _render(self, fmt: str) -> bytes:
+    @property
+    def dot(self) -> str:
+        """The Graphviz source (of the orientation kept, when there was a choice)."""
+        if len(self._dots) > 1:
+            svgs = [self._render("svg", dot).decode("utf-8") for dot in self._dots]
+            best = smallest(svgs)
+            self._dots, self._svg = [self._dots[best]], svgs[best]
+        return self._dots[0]
+
+    @dot.setter
+    def dot(self, dot: str) -> None:
+        self._dots, self._svg = [dot], None
+
+    def _render(self, fmt: str, dot: str | None = None) -> bytes:
         kind = "scalar" if self.snapshot.scalar else "tensor"
         subject = f"a {kind} graph of {len(self.snapshot.nodes):,} nodes"
-        return render(self.dot, fmt, renderer=self.renderer, timeout=self.timeout, subject=subject)
+        source = self.dot if dot is None else dot
+        return render(source, fmt, renderer=self.renderer, timeout=self.timeout, subject=subject)
 
     def svg(self) -> str:
         """The picture as SVG text (rendered once, then cached)."""
+        dot = self.dot  # lays out the orientations still to choose from (and keeps an SVG)
         if self._svg is None:
-            self._svg = self._render("svg").decode("utf-8")
+            self._svg = self._render("svg", dot).decode("utf-8")
         return self._svg
 
     def png(self) -> bytes:
@@ -178,7 +198,7 @@ def _check_size(
 def draw_graph(
     root: Tensor | Sequence[Tensor],
     *,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     fmt: str = ".4g",
     show: str = "both",
     depth: int | None = None,
@@ -190,7 +210,7 @@ def draw_graph(
     max_nodes: int = MAX_NODES,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Graph:
-    """Draw the graph that produced ``root`` (a Tensor, or several), inputs on the left.
+    """Draw the graph that produced ``root`` (a Tensor, or several), inputs first.
 
     - scalar graphs (every tensor one element) are drawn like the slides: values in green
       above each wire, ``[local] × [upstream] = sent`` in red below it;
@@ -200,6 +220,12 @@ def draw_graph(
       draws repeated calls of one module (an unrolled loop) once, marked ×T;
     - ``explode=t`` (or ``True`` for the root) draws the single op producing ``t`` element
       by element as a scalar graph, to show e.g. why ``dW = xᵀ·dY``.
+
+    ``rankdir`` is where the wires run: "LR" (left to right), "TB" (top to bottom), "RL",
+    "BT", or "auto" (the default): scalar graphs left to right as the slides draw them,
+    tensor graphs laid out both ways and the one whose longer side is shorter kept, so a
+    chain of layers (LeNet-5 at ``depth=2``) runs down the page and fits a slide at its own
+    size, never scaled down.
 
     ``grad_range=(low, high)`` fixes the colour scale of gradient norms (rounded out to
     decades) so two pictures, e.g. an RNN's and an LSTM's, can be compared by colour.
@@ -239,7 +265,7 @@ def draw_graph(
 def build_graph(
     roots: list[Tensor],
     *,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     fmt: str = ".4g",
     show: str = "both",
     depth: int | None = None,
@@ -261,8 +287,7 @@ def build_graph(
         raise ValueError(f"viz.draw_graph: show must be one of {SHOWS}, got {show!r}")
     if mode not in MODES:
         raise ValueError(f"viz.draw_graph: mode must be one of {MODES}, got {mode!r}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"viz.draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    check_rankdir(rankdir, "viz.draw_graph")
     if explode is not None and explode is not False:
         target = roots[0] if explode is True else explode
         roots = explode_op(target)
@@ -281,20 +306,27 @@ def build_graph(
                 "viz.draw_graph: mode='scalar' needs one-element tensors; use explode= to draw "
                 "one tensor op element by element"
             )
-        dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=rankdir, outputs=named).dot()
+        flow = "LR" if rankdir == "auto" else rankdir  # as the slides draw them
+        dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=flow, outputs=named).dot()
+        alternatives: list[str] = []
     else:
         grad_range = _check_grad_range(grad_range)
-        dot = TensorDot(
+        builder = TensorDot(
             snap,
             fmt=fmt,
             show=show,
-            rankdir=rankdir,
+            rankdir=AUTO_CANDIDATES[0] if rankdir == "auto" else rankdir,
             depth=depth,
             fold=fold,
             grad_range=grad_range,
             outputs=named,
-        ).dot()
-    return Graph(dot, snap, renderer=renderer, timeout=timeout)
+        )
+        dot = builder.dot()
+        alternatives = []
+        for other in AUTO_CANDIDATES[1:] if rankdir == "auto" else ():
+            builder.rankdir = other
+            alternatives.append(builder.dot())
+    return Graph(dot, snap, renderer=renderer, timeout=timeout, alternatives=alternatives)
 
 
 __all__ = ["MAX_NODES", "Graph", "build_graph", "draw_graph", "graph_order", "sweep_gradients"]

@@ -206,7 +206,7 @@ class TensorDot:
         names = [name for n in nodes for name in self.names.get(n.index, ())]
         if names:
             rows.append(f"<tr><td><b>{esc('= ' + ' = '.join(names))}</b></td></tr>")
-        label = '<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+        label = '<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
         label += "".join(rows) + "</table>"
         uid = self.ids[unit]
         extra = ", peripheries=2" if not group and nodes[0].role == "sum" else ""
@@ -353,9 +353,9 @@ class TensorDot:
 
         head = (
             "digraph tracegrad {\n"
-            f"  graph [rankdir={self.rankdir}, nodesep=0.25, ranksep=0.35, pad=0.25, "
+            f"  graph [rankdir={self.rankdir}, nodesep=0.15, ranksep=0.2, pad=0.25, "
             f'bgcolor="white", fontname="{FONT}"];\n'
-            f'  node [fontname="{FONT}", fontsize=12, fontcolor="{INK}", margin="0.1,0.05"];\n'
+            f'  node [fontname="{FONT}", fontsize=12, fontcolor="{INK}", margin="0.08,0.02"];\n'
             f'  edge [fontname="{FONT}", arrowsize=0.7, color="{INK}"];\n' + note
         )
         return head + "\n".join(lines) + "\n}\n"
