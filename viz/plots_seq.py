@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from viz.labels import label_points
 from viz.plot_base import ACCENT, INK, MAX_INCHES, PlotFigure, font_kw, plot_text, save
 
 MAX_TOKEN_LABELS = 150  # tokens labelled along one axis of an attention heatmap
@@ -232,17 +233,6 @@ def plot_embeddings(
             label=plot_text(name),
         )
     font = font_kw(words, title, list(groups or ()))
-    for (px, py), word, hot in zip(xy, words, strong):
-        ax.annotate(
-            plot_text(word),
-            (px, py),
-            xytext=(4, 3),
-            textcoords="offset points",
-            fontsize=8.5 if hot else 7.5,
-            fontweight="bold" if hot else "normal",
-            color=colour_of.get(word, ACCENT if hot else INK),
-            **font,
-        )
     if groups:
         family = font.get("fontfamily")
         ax.legend(frameon=False, loc="best", prop={"size": "small", "family": family or None})
@@ -253,5 +243,17 @@ def plot_embeddings(
     ax.spines[["top", "right"]].set_visible(False)
     if title:
         ax.set_title(plot_text(title), color=INK, **font)
+    # highlighted words first: they get the free places
+    order = sorted(range(len(words)), key=lambda i: not strong[i])
+    styles = [
+        dict(
+            fontsize=8.5 if strong[i] else 7.5,
+            fontweight="bold" if strong[i] else "normal",
+            color=colour_of.get(words[i], ACCENT if strong[i] else INK),
+            **font,
+        )
+        for i in order
+    ]
+    label_points(ax, xy[order], [plot_text(words[i]) for i in order], styles)
     save(fig, path)
     return fig

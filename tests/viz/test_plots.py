@@ -315,9 +315,36 @@ def test_plot_embeddings_points_are_projection(tmp_path, rng):
     xy = project_2d(vectors)
     np.testing.assert_allclose(plain.get_offsets(), xy[[0, 2, 3, 4]])
     np.testing.assert_allclose(strong.get_offsets(), xy[[1, 5]])
-    assert [t.get_text() for t in ax.texts] == words
-    assert ax.texts[1].get_fontweight() == "bold"
-    assert ax.texts[0].get_fontweight() == "normal"
+    labels = {t.get_text(): t for t in ax.texts}
+    assert sorted(labels) == sorted(words)
+    assert [t.get_text() for t in ax.texts[:2]] == ["queen", "dog"]  # placed first
+    assert labels["queen"].get_fontweight() == "bold"
+    assert labels["king"].get_fontweight() == "normal"
+    for text, point in ((t, xy[words.index(t.get_text())]) for t in ax.texts):
+        np.testing.assert_allclose(text.xy, point)  # each label points at its own word
+
+
+def test_plot_embeddings_labels_do_not_overlap(tmp_path):
+    """Six words in a cluster, where labels right of their points would cover each other,
+    and two far ones: every label finds a free place."""
+    cluster = [[0.0, 0.0], [0.05, 0.03], [0.1, -0.02], [0.02, -0.06], [0.12, 0.05], [-0.06, 0.04]]
+    vectors = np.concatenate([cluster, [[3.0, 3.0], [-3.0, 2.0]]])
+    vectors = np.concatenate([vectors, np.zeros((8, 2))], axis=1)
+    words = [f"word{i}" for i in range(8)]
+    path = tmp_path / "emb.png"
+    fig = plot_embeddings(vectors, words, path=path)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    overlapping = [
+        (ax.texts[i].get_text(), ax.texts[j].get_text())
+        for i in range(len(boxes))
+        for j in range(i)
+        if boxes[i].overlaps(boxes[j])
+    ]
+    assert not overlapping
+    naive = [(4, 3)] * len(boxes)  # what every label used to be: right of and above its point
+    assert [tuple(t.xyann) for t in ax.texts] != naive
 
 
 def test_plot_embeddings_colours_each_group_and_names_it(rng):
