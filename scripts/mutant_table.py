@@ -16,6 +16,8 @@ OPS = "autograd/ops/"
 KERNELS = "autograd/kernels/"
 OPTIM = "nn/optim.py"
 OPTIM_STATE = "nn/optim_state.py"
+CHECKING = "tracegrad/exercises/checking.py"
+SHEET01 = "tracegrad/exercises/sheet01.py"
 
 # the million-node chain takes most of tests/autograd's time and guards recursion, not math
 _DEEP = "tests/autograd/test_deep_graphs.py::test_million_node_chain_backpropagates_without_recursion_error"  # noqa: E501
@@ -61,6 +63,8 @@ def tests_for(m: Mutant) -> tuple[str, ...]:
         return ("tests/nn/test_optim.py", "tests/nn/test_optim_state.py")
     if m.file.startswith("nn/lr_"):  # the schedulers (lr_scheduler.py, lr_policies.py)
         return ("tests/nn/test_lr_scheduler.py", "tests/nn/test_optim.py")
+    if m.file.startswith("tracegrad/exercises/"):
+        return ("tests/tracegrad/exercises",)
     if m.file.startswith(OPS):
         return _OPS + _EXTRA.get(m.file.removeprefix(OPS), ())
     if m.file.startswith(KERNELS):  # a kernel family's own tests, then the ops on top
@@ -826,4 +830,23 @@ MUTANTS: list[Mutant] = [
        "the reference state is shared by parameters of other dtypes and ranks",
        equivalent="the reference state is read only for its keys and for which entries are "
        "arrays and which numbers; both depend on the group's options, not on the parameter"),
+    # --- exercises: the checkers say right only when right, and name the mistake ----------
+    _m("check-verdict-always-right", CHECKING,
+       "return Verdict(self.key, hint is None,", "return Verdict(self.key, True,",
+       "every answer is called right"),
+    _m("check-student-error-escapes", CHECKING,
+       "            hint = str(error)", "            raise",
+       "an answer of the wrong kind is a traceback, not a hint"),
+    _m("check-number-accepts-arrays", CHECKING,
+       "array.size != 1", "array.size < 1",
+       "an array where one number is asked for fails inside the checker"),
+    _m("check-no-sign-hint", CHECKING,
+       "if expected != 0 and close(-got, expected):", "if False:",
+       "a flipped sign gets the generic hint instead of naming the sign"),
+    _m("sheet01-z-hint", SHEET01,
+       "    if close(dfdz, Z):", "    if False:",
+       "z's own value as its gradient is not recognised"),
+    _m("sheet01-safe-order-inverted", SHEET01,
+       "position[p] > position[node]", "position[p] < position[node]",
+       "the safe order is taken for a wrong one"),
 ]  # fmt: skip
