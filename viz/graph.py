@@ -11,6 +11,7 @@ from pathlib import Path
 
 from autograd import Tensor
 from viz.explode import explode_op
+from viz.explode_grid import grid_layout
 from viz.fold import plan
 from viz.orient import AUTO_CANDIDATES, check_rankdir, smallest
 from viz.player import prefix_ids
@@ -219,7 +220,9 @@ def draw_graph(
       collapses every scope deeper than ``depth`` levels into one node per call, ``fold``
       draws repeated calls of one module (an unrolled loop) once, marked ×T;
     - ``explode=t`` (or ``True`` for the root) draws the single op producing ``t`` element
-      by element as a scalar graph, to show e.g. why ``dW = xᵀ·dY``.
+      by element as a scalar graph, to show e.g. why ``dW = xᵀ·dY``, on a grid
+      (``viz.explode_grid``): a matmul as one block of leaves and products per inner index,
+      outputs in one column row by row; no wire crosses where the shape allows it.
 
     ``rankdir`` is where the wires run: "LR" (left to right), "TB" (top to bottom), "RL",
     "BT", or "auto" (the default): scalar graphs left to right as the slides draw them,
@@ -288,10 +291,12 @@ def build_graph(
     if mode not in MODES:
         raise ValueError(f"viz.draw_graph: mode must be one of {MODES}, got {mode!r}")
     check_rankdir(rankdir, "viz.draw_graph")
+    grid: tuple[str, tuple[int, ...], list[tuple[int, ...]]] | None = None
     if explode is not None and explode is not False:
         target = roots[0] if explode is True else explode
         roots = explode_op(target)
         mode = "scalar"
+        grid = (target.op, tuple(target.shape), [tuple(p.shape) for p in target.parents])
     order = graph_order(roots)
     scalar = all(t.size == 1 for t in order) if mode == "auto" else mode == "scalar"
     _check_size(order, scalar=scalar, depth=depth, fold=fold, max_nodes=max_nodes)
@@ -307,7 +312,8 @@ def build_graph(
                 "one tensor op element by element"
             )
         flow = "LR" if rankdir == "auto" else rankdir  # as the slides draw them
-        dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=flow, outputs=named).dot()
+        layout = grid_layout(snap, *grid) if grid is not None else []
+        dot = ScalarDot(snap, fmt=fmt, show=show, rankdir=flow, outputs=named, layout=layout).dot()
         alternatives: list[str] = []
     else:
         grad_range = _check_grad_range(grad_range)

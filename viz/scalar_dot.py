@@ -77,7 +77,8 @@ Output = tuple[int, str]
 class ScalarDot:
     """Builds the DOT text of a scalar snapshot (see module docstring for the layout).
 
-    ``outputs`` names the wires out of the roots (default: each root's name, else "out").
+    ``outputs`` names the wires out of the roots (default: each root's name, else "out");
+    ``layout`` are DOT statements added at the end, e.g. the ranks of an exploded op's grid.
     """
 
     def __init__(
@@ -88,6 +89,7 @@ class ScalarDot:
         show: str = "both",
         rankdir: str = "LR",
         outputs: Sequence[Output] | None = None,
+        layout: Sequence[str] = (),
     ):
         if show not in SHOWS:
             raise ValueError(f"viz.draw_graph: show must be one of {SHOWS}, got {show!r}")
@@ -100,6 +102,7 @@ class ScalarDot:
         if outputs is None:
             outputs = [(i, snap.nodes[i].name or "out") for i in dict.fromkeys(snap.roots)]
         self.outputs = list(dict.fromkeys(outputs))
+        self.layout = list(layout)  # extra DOT statements placing nodes (viz.explode_grid)
 
     # -- text pieces -------------------------------------------------------------------
     def num(self, v: object) -> str:
@@ -253,7 +256,8 @@ class ScalarDot:
         note = ""
         if not self.snap.backward_ran and self.show != "forward":
             note = f"  label=<{_font(MUTED, NOT_RUN)}>; labelloc=b; fontsize=12;\n"
-        return self.head(note) + "\n".join(nested_clusters(statements)) + "\n}\n"
+        lines = [*nested_clusters(statements), *self.layout]
+        return self.head(note) + "\n".join(lines) + "\n}\n"
 
     def head(self, note: str, extra: str = "") -> str:
         """The opening of the DOT text: graph, node and edge defaults, the bottom label."""
