@@ -72,11 +72,13 @@ def _deeper_mlp(shapes: Sequence[Sequence[int]], counts: Sequence[int]) -> str |
     return None
 
 
-def _tanh_layer(W: np.ndarray, b: np.ndarray, U: np.ndarray, x: np.ndarray):
+def _tanh_layer(
+    W: np.ndarray, b: np.ndarray, U: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The engine's dW and db for s = Σ U · tanh(W x + b)."""
     Wt, bt = Tensor(W, requires_grad=True), Tensor(b, requires_grad=True)
     (Tensor(U) * (Wt @ Tensor(x) + bt).tanh()).sum().backward()
-    return Wt.grad, bt.grad
+    return np.asarray(Wt.grad), np.asarray(bt.grad)
 
 
 @exercise(
@@ -123,8 +125,8 @@ def _tanh_gradient(layer_grads: Any) -> str | None:
 def _held_out_digits() -> tuple[np.ndarray, np.ndarray]:
     """The notebook's 20 % held-out split of the 8×8 digits."""
     images, labels = load_digits()
-    _, test = train_test_split(images, labels, test_fraction=0.2, seed=0, stratify=labels)
-    return test
+    _, (x_te, y_te) = train_test_split(images, labels, test_fraction=0.2, seed=0, stratify=labels)
+    return x_te, y_te
 
 
 def _layers(model: Any) -> list[str]:
@@ -173,7 +175,7 @@ def _ce_gradient(logits: Sequence[float], label: int) -> np.ndarray:
     """The engine's gradient of cross-entropy with respect to the logits of one example."""
     z = Tensor(np.array([logits]), requires_grad=True)
     F.cross_entropy(z, Tensor(np.array([label]))).backward()
-    return z.grad[0]
+    return np.asarray(z.grad)[0]
 
 
 def _softmax_hint(got: np.ndarray, logits: Sequence[float], what: str) -> str | None:

@@ -158,7 +158,7 @@ def _receptive_field() -> int:
     w1, w2 = (Tensor(rng.standard_normal(s)) for s in ((6, 1, 5, 5), (16, 6, 5, 5)))
     out = F.conv2d(F.avg_pool2d(F.conv2d(x, w1, padding=2), 2), w2)
     out[0, 0, 5, 5].backward()
-    rows = np.flatnonzero(np.abs(x.grad[0, 0]).sum(axis=1))
+    rows = np.flatnonzero(np.abs(np.asarray(x.grad)[0, 0]).sum(axis=1))
     return int(rows[-1] - rows[0] + 1)
 
 
@@ -167,7 +167,7 @@ def _receptive_field() -> int:
     praise="each conv2 pixel sees a 14×14 patch, half the digit's width: deeper layers see "
     "larger parts of the image, so their maps can respond to larger shapes than edges.",
 )
-def _lenet_sizes(shapes: Sequence[Sequence[int]], field: int) -> str | None:
+def _lenet_sizes(shapes: Sequence[Sequence[int]], field: float) -> str | None:
     """The (channels, height, width) of conv1, pool1, conv2 and pool2 for one 28×28 digit, and
     the side of the input window one pixel of conv2's maps sees."""
     expected = np.array(_lenet_shapes(), dtype=float)
