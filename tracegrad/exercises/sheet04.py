@@ -204,6 +204,8 @@ def _lenet_sizes(shapes: Sequence[Sequence[int]], field: float) -> str | None:
         return "5 is conv2's own window on pool1's map: follow it back through pool1 and conv1."
     if field == 9:
         return "you left out pool1: each pool1 pixel stands for 2×2 conv1 pixels."
+    if field == 12:
+        return "that pixel is at the border, where conv1's padding cuts its window short."
     if field == 10:
         return "10 conv1 pixels, yes; but each of them sees a 5×5 window of the input."
     return wrong_number(field, side, "the field") or "not right yet."

@@ -150,6 +150,7 @@ SHAPES = [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5)]
         ([(6, 28), (6, 14), (16, 10), (16, 5)], 14, "three numbers"),
         (SHAPES, 5, "conv2's own window"),
         (SHAPES, 9, "you left out pool1"),
+        (SHAPES, 12, "at the border"),
         (SHAPES, 10, "each of them sees a 5×5 window"),
         (SHAPES, 28, "the field is off by a factor of two"),
         (SHAPES, 20, "the field is not right yet"),
