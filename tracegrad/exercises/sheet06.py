@@ -60,28 +60,28 @@ def _sizes() -> dict[str, int]:
 )
 def _attention_cost(extra: int, in_attention: int) -> str | None:
     """The dates model's parameters beyond the plain one's, and how many are in .attention."""
-    extra, in_attention = number(extra, "extra"), number(in_attention, "in_attention")
+    got, got_att = number(extra, "extra"), number(in_attention, "in_attention")
     n = _sizes()
     att, dec, out = n["attention"], n["decoder"], n["out"]
-    if in_attention != att:
-        if in_attention == att - HIDDEN:
+    if got_att != att:
+        if got_att == att - HIDDEN:
             return "in_attention: W2 has a bias; W1 and v have none."
-        if in_attention == att + HIDDEN + 1:
+        if got_att == att + HIDDEN + 1:
             return "in_attention: only W2 has a bias; W1 and v are Linear layers without one."
-        if in_attention == extra:
+        if got_att == got:
             return "in_attention counts only the parameters of model.attention, not all extra ones."
         return "in_attention is not right yet: count W1, W2 (with its bias) and v."
-    if extra == in_attention + dec + out:
+    if got == att + dec + out:
         return None
-    if extra in (n["full"], n["plain"]):
+    if got in (n["full"], n["plain"]):
         return "extra: that is one model's whole count; give the difference of the two."
-    if extra == att:
+    if got == att:
         return "extra: the attention module is not all of it. Which layers also read c_i?"
-    if extra == att + dec:
+    if got == att + dec:
         return "extra: the output layer reads [s_i; c_i], so its weight grew as well."
-    if extra == att + out:
+    if got == att + out:
         return "extra: the decoder's LSTMCell reads [embed(y_(i-1)); c_i]: its input grew."
-    if extra == att + dec + out + 4 * HIDDEN:
+    if got == att + dec + out + 4 * HIDDEN:
         return "extra: a wider input adds weights only; a layer's biases do not change."
     return "extra is not right yet: compare the shapes in the two models' named_parameters()."
 
@@ -148,7 +148,7 @@ def _tokens(value: Any) -> list[int]:
     praise="the pick is the only thing that makes decoding greedy: sampling from p instead "
     "gives a different output on every run, now and then with an unlikely token in it.",
 )
-def _decode(decode) -> str | None:
+def _decode(decode: Callable[..., Any]) -> str | None:
     """decode(model, src, max_len, sos, eos, pick) -> the token ids, without <sos> and <eos>."""
     src = np.random.default_rng(6).integers(4, SRC, size=7)
     for picker in (_Picker(0), _Picker(1), _Picker(1, eos_at=3)):
@@ -185,6 +185,7 @@ def _engine_score_grad(e: np.ndarray, H: np.ndarray, g: np.ndarray) -> np.ndarra
     alpha = F.softmax(scores, axis=0)
     context = (alpha.reshape(-1, 1) * Tensor(H)).sum(axis=0)
     (context * Tensor(g)).sum().backward()
+    assert scores.grad is not None
     return scores.grad
 
 
@@ -193,7 +194,7 @@ def _engine_score_grad(e: np.ndarray, H: np.ndarray, g: np.ndarray) -> np.ndarra
     praise="gradient descent raises e_j when h_j points further than the context c along −g, "
     "the way the loss falls, and in proportion to the weight α_j it already has.",
 )
-def _score_grad(score_grad) -> str | None:
+def _score_grad(score_grad: Callable[..., Any]) -> str | None:
     """score_grad(alpha, H, g) -> ∂L/∂e (T,) for L = g·c, c = Σ_j α_j h_j, α = softmax(e)."""
     rng = np.random.default_rng(3)
     for _ in range(3):

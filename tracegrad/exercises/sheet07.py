@@ -4,9 +4,10 @@ gradient with respect to the centre vector, written by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -124,7 +125,9 @@ def _engine_grad(model: Word2Vec, center: int, context: Sequence[int]) -> np.nda
     """dJ/dv_c for J summed over the context positions, from the module's mean loss."""
     model.zero_grad()
     model(np.full(len(context), center), np.asarray(context)).backward()
-    return model.in_embed.weight.grad[center] * len(context)
+    grad = model.in_embed.weight.grad
+    assert grad is not None
+    return grad[center] * len(context)
 
 
 @exercise(
@@ -132,7 +135,7 @@ def _engine_grad(model: Word2Vec, center: int, context: Sequence[int]) -> np.nda
     praise="each context position pushes v_c along U^T(ŷ − y): towards its own output vector, "
     "away from the probability-weighted average of all of them.",
 )
-def _skipgram_grad(skipgram_grad) -> str | None:
+def _skipgram_grad(skipgram_grad: Callable[..., Any]) -> str | None:
     """skipgram_grad(V, U, center, context) -> dJ/dv_c (D,), J the skip-gram loss summed."""
     rng = np.random.default_rng(7)
     with _seeded(7):
