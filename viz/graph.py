@@ -6,14 +6,14 @@ import math
 import os
 import secrets
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from autograd import Tensor
 from viz.explode import explode_op
 from viz.explode_grid import grid_layout
 from viz.fold import plan
-from viz.orient import AUTO_CANDIDATES, check_rankdir, smallest
+from viz.orient import AUTO_CANDIDATES, WRAP_ABOVE, WRAPS, check_rankdir, smallest, svg_size
 from viz.player import prefix_ids
 from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import SHOWS, ScalarDot
@@ -34,7 +34,9 @@ class Graph:
     made unique, as several graphs may share the page).
 
     ``alternatives`` are the same picture in other orientations: the first time the DOT or
-    the picture is needed, each is laid out and the one whose longer side is shortest kept.
+    the picture is needed, each is laid out and the one whose longer side is shortest kept;
+    if that is still longer than ``WRAP_ABOVE`` px, ``wrap(k)`` (the picture with its
+    longest chain in k columns, or None) is laid out for each k in ``WRAPS`` too.
     """
 
     def __init__(
@@ -45,8 +47,10 @@ class Graph:
         renderer: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         alternatives: Sequence[str] = (),
+        wrap: Callable[[int], str | None] | None = None,
     ):
         self._dots = [dot, *alternatives]
+        self._wrap = wrap
         self.snapshot = snap
         self.renderer = renderer
         self.timeout = timeout
@@ -55,15 +59,23 @@ class Graph:
     @property
     def dot(self) -> str:
         """The Graphviz source (of the orientation kept, when there was a choice)."""
-        if len(self._dots) > 1:
+        if len(self._dots) > 1 or self._wrap is not None:
             svgs = [self._render("svg", dot).decode("utf-8") for dot in self._dots]
             best = smallest(svgs)
-            self._dots, self._svg = [self._dots[best]], svgs[best]
+            if self._wrap is not None and max(svg_size(svgs[best])) > WRAP_ABOVE:
+                for k in WRAPS:
+                    wrapped = self._wrap(k)
+                    if wrapped is None:
+                        break
+                    self._dots.append(wrapped)
+                    svgs.append(self._render("svg", wrapped).decode("utf-8"))
+                best = smallest(svgs)
+            self._dots, self._svg, self._wrap = [self._dots[best]], svgs[best], None
         return self._dots[0]
 
     @dot.setter
     def dot(self, dot: str) -> None:
-        self._dots, self._svg = [dot], None
+        self._dots, self._svg, self._wrap = [dot], None, None
 
     def _render(self, fmt: str, dot: str | None = None) -> bytes:
         kind = "scalar" if self.snapshot.scalar else "tensor"
@@ -228,7 +240,8 @@ def draw_graph(
     "BT", or "auto" (the default): scalar graphs left to right as the slides draw them,
     tensor graphs laid out both ways and the one whose longer side is shorter kept, so a
     chain of layers (LeNet-5 at ``depth=2``) runs down the page and fits a slide at its own
-    size, never scaled down.
+    size, never scaled down; a long chain of calls of one module (an RNN unrolled over 50
+    steps, ``fold=False``) is also tried wrapped into columns (``viz.wrap``).
 
     ``grad_range=(low, high)`` fixes the colour scale of gradient norms (rounded out to
     decades) so two pictures, e.g. an RNN's and an LSTM's, can be compared by colour.
@@ -332,6 +345,16 @@ def build_graph(
         for other in AUTO_CANDIDATES[1:] if rankdir == "auto" else ():
             builder.rankdir = other
             alternatives.append(builder.dot())
+        if rankdir == "auto":
+            builder.rankdir = "TB"  # a chain wrapped into columns, read top to bottom
+            return Graph(
+                dot,
+                snap,
+                renderer=renderer,
+                timeout=timeout,
+                alternatives=alternatives,
+                wrap=builder.wrapped,
+            )
     return Graph(dot, snap, renderer=renderer, timeout=timeout, alternatives=alternatives)
 
 

@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from viz.clusters import ScopeKey, nested_clusters
 from viz.fold import Unit, plan
@@ -32,8 +33,10 @@ from viz.style import (
     magnitude_width,
     number,
 )
+from viz.wrap import Columns, columns, same_rank
 
 EDGE_LABEL_LIMIT = 60  # wires get a printed norm only in graphs up to this many wires
+CHAIN_SHARE = 0.8  # of the ops on the longest path, for a graph to be wrapped as a chain
 SHARED_LEAF_LIMIT = 4  # a leaf feeding more collapsed calls than this is listed, not drawn
 
 
@@ -238,10 +241,11 @@ class TensorDot:
         level = (math.log10(norm) - self.lo) / (self.hi - self.lo)
         return min(max(level, 0.0), 1.0)  # outside a fixed grad_range: the end colours
 
-    def wire_stmt(self, key: tuple[Unit, Unit], w: Wire) -> str:
-        """The DOT statement for one wire."""
+    def wire_stmt(self, key: tuple[Unit, Unit], w: Wire, cut: bool = False) -> str:
+        """The DOT statement for one wire; ``cut``: it runs into a later column of a wrapped
+        chain and does not pull the layout."""
         u, v = key
-        attrs = []
+        attrs = ["constraint=false"] if cut else []
         finite = [x for x in w.norms if math.isfinite(x)]
         if w.nonfinite:
             attrs += [f'color="{ALARM}"', "penwidth=3", 'style="bold"']
@@ -317,8 +321,30 @@ class TensorDot:
             lines.extend(pass_box(level, inner, f"pass{level}"))
         return lines
 
-    def dot(self) -> str:
-        """The whole DOT text."""
+    def wrapped(self, k: int) -> str | None:
+        """The DOT text with the longest chain cut into ``k`` columns side by side
+        (`viz.wrap`), or None when the graph has no chain long enough."""
+        if self.combined:
+            return None
+        units = [u for u in self.layout.members if u not in self.hidden]
+        edges = [
+            key
+            for key, w in self.wires.items()
+            if not w.recurrent and key[0] not in self.hidden and key[1] not in self.hidden
+        ]
+        cols = columns(units, edges, k)
+        if cols is None:
+            return None
+        # only a chain is wrapped: nearly every op on the longest path (a graph with
+        # branches would be cut across them), and no two module boxes on it (a box is one
+        # rectangle and cannot be cut into columns): the calls of one module, a loop
+        boxes = {self.layout.cluster_of[cast(Unit, u)] for u in cols.path} - {()}
+        ops = {v for _, v in edges}
+        chain = len(ops.intersection(cols.path)) >= CHAIN_SHARE * len(ops)
+        return self.dot(cols) if chain and len(boxes) <= 1 else None
+
+    def dot(self, cols: Columns | None = None) -> str:
+        """The whole DOT text (``cols``: a chain wrapped into columns, see `wrapped`)."""
         hidden = set(self.hidden)
         statements = [
             (self.layout.cluster_of[u], self.node_stmt(u))
@@ -330,10 +356,12 @@ class TensorDot:
         else:
             lines = nested_clusters(statements, label=self.cluster_label)
         lines += [
-            "  " + self.wire_stmt(k, w)
+            "  " + self.wire_stmt(k, w, cut=cols is not None and cols.cut(*k))
             for k, w in self.wires.items()
             if k[0] not in hidden and k[1] not in hidden
         ]
+        if cols is not None:
+            lines.append(same_rank([self.ids[cast(Unit, u)] for u in cols.heads]))
         has_grads = any(w.norms for w in self.wires.values())
         if has_grads and self.show != "forward":
             lines.append("  " + self.legend())
@@ -351,9 +379,10 @@ class TensorDot:
             table = "".join(f"<tr><td>{r}</td></tr>" for r in rows)
             note = f'  label=<<table border="0" cellborder="0">{table}</table>>; labelloc=b;\n'
 
+        wrap = "newrank=true, " if cols is not None else ""
         head = (
             "digraph tracegrad {\n"
-            f"  graph [rankdir={self.rankdir}, nodesep=0.15, ranksep=0.2, pad=0.25, "
+            f"  graph [rankdir={self.rankdir}, nodesep=0.15, ranksep=0.2, pad=0.25, {wrap}"
             f'bgcolor="white", fontname="{FONT}"];\n'
             f'  node [fontname="{FONT}", fontsize=12, fontcolor="{INK}", margin="0.08,0.02"];\n'
             f'  edge [fontname="{FONT}", arrowsize=0.7, color="{INK}"];\n' + note

@@ -13,6 +13,7 @@ import pytest
 import autograd.functional as F
 import nn
 from autograd import Tensor
+from tests.viz.svggeom import node_boxes
 from tests.viz.svgtext import NS, parse
 from viz import draw_graph
 from viz.orient import svg_size
@@ -131,3 +132,40 @@ def test_an_explicit_rankdir_is_kept() -> None:
 def test_a_bad_rankdir_is_refused() -> None:
     with pytest.raises(ValueError, match="rankdir must be auto, LR, TB, RL or BT"):
         draw_graph(Tensor([1.0, 2.0]).sum(), rankdir="XX")
+
+
+def unrolled_rnn(steps: int) -> Tensor:
+    """notebook 05's picture: a plain RNN unrolled, each step one box (depth=2)."""
+    rng = _rng()
+    x = Tensor(rng.standard_normal((steps, 1, 2)).astype(np.float32), requires_grad=True)
+    return nn.RNN(2, 3)(x)[0][-1].sum()
+
+
+def test_a_long_unrolled_loop_is_wrapped_into_columns_that_fit_a_slide() -> None:
+    loss = unrolled_rnn(40)
+    loss.backward()
+    graph = draw_graph(loss, fold=False, depth=2)
+    svg = graph.svg()
+    width, height = svg_size(svg)
+    assert max(width, height) <= LONGEST, f"{width:.0f} × {height:.0f} px"
+    assert "newrank=true" in graph.dot
+    heads = re.search(r"\{rank=same; (.*?) \[style=invis\];\}", graph.dot)
+    assert heads
+    names = heads.group(1).split(" -> ")
+    assert len(names) >= 2
+    # the columns' first boxes side by side at the top, left to right
+    boxes = node_boxes(svg)
+    tops = [boxes[n][1] for n in names]
+    lefts = [boxes[n][0] for n in names]
+    assert max(tops) - min(tops) < 1
+    assert lefts == sorted(lefts)
+    assert min(font_sizes(svg)) >= SMALLEST_FONT
+
+
+def test_a_short_chain_or_a_branching_graph_is_not_wrapped() -> None:
+    loss = unrolled_rnn(4)
+    loss.backward()
+    assert "newrank" not in draw_graph(loss, fold=False, depth=2).dot
+    loss = lenet5()
+    loss.backward()
+    assert "newrank" not in draw_graph(loss).dot  # 2,463 px tall, but not one chain
