@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -25,10 +25,8 @@ from tracegrad.exercises.checking import (
     wrong_number,
 )
 
-X1 = 2.0  # exercise 1: x⁴ at x = 2
-S = 1.0  # exercise 2: the neuron's s
-NEWTON_START, LN2 = 5.0, math.log(2)  # exercise 3: eˣ − 2x from x = 5, …
-ROOT_START = 1.5  # … and √(1 + x²) from x = 1.5
+X1, S = 2.0, 1.0  # exercise 1: x⁴ at x = 2; exercise 2: the neuron's s
+NEWTON_START, LN2, ROOT_START = 5.0, math.log(2), 1.5  # exercise 3: eˣ − 2x, √(1 + x²)
 
 
 @contextlib.contextmanager
@@ -78,11 +76,6 @@ def _fifth_derivative(derivatives: Sequence[float], still_has_x: bool) -> str | 
     return None
 
 
-def _tanh_second() -> float:
-    t = math.tanh(S)
-    return -2 * t * (1 - t * t)
-
-
 @exercise(
     "8.2",
     praise="tanh'' = −2 tanh (1 − tanh²): negative for s > 0, where tanh bends down, as σ'' is "
@@ -92,7 +85,8 @@ def _tanh_second_derivative(second: float, finite_diff: float) -> str | None:
     """tanh'' at the neuron's s = 1 from the engine, and a central difference of tanh'."""
     second = number(second, "second")
     finite_diff = number(finite_diff, "finite_diff")
-    expected, t = _tanh_second(), math.tanh(S)
+    t = math.tanh(S)
+    expected = -2 * t * (1 - t * t)
     sigma = 1 / (1 + math.exp(-S))
     if close(second, sigma * (1 - sigma) * (1 - 2 * sigma), rtol=1e-4):
         return "that is σ'', the sigmoid neuron's: end the neuron in .tanh()."
@@ -111,7 +105,7 @@ def _tanh_second_derivative(second: float, finite_diff: float) -> str | None:
     return None
 
 
-def _first_and_second(f, x0: float) -> tuple[float, float]:
+def _first_and_second(f: Callable[[Tensor], Tensor], x0: float) -> tuple[float, float]:
     x = Tensor(np.float64(x0), requires_grad=True)
     (d1,) = autograd.grad(f(x), x, create_graph=True)
     (d2,) = autograd.grad(d1, x)
@@ -126,7 +120,7 @@ def _newton_iterations(x0: float) -> int:
     return n
 
 
-def _iterates(step) -> list[float]:
+def _iterates(step: Callable[[float, float, float], float]) -> list[float]:
     xs = [ROOT_START]
     for _ in range(3):
         xs.append(step(xs[-1], *_first_and_second(lambda t: (1 + t * t).sqrt(), xs[-1])))
@@ -141,15 +135,15 @@ def _iterates(step) -> list[float]:
 )
 def _newton(iterations: int, iterates: Sequence[float]) -> str | None:
     """Newton's iterations on eˣ − 2x from x = 5, and its first three iterates on √(1 + x²)."""
-    iterations = number(iterations, "iterations")
+    n = number(iterations, "iterations")
     got = array(iterates, "iterates (x1, x2, x3)", (3,))
     with _float64():
         expected_n = _newton_iterations(NEWTON_START)
-        if iterations == _newton_iterations(2.0) and expected_n != iterations:
+        if n == _newton_iterations(2.0) and expected_n != n:
             return "that is the count from the notebook's start, x = 2; start at x = 5."
-        if iterations == expected_n + 1:
+        if n == expected_n + 1:
             return "count the iterations, not the points: the path includes the start."
-        if iterations != expected_n:
+        if n != expected_n:
             return "iterations is not right yet: Newton on eˣ − 2x from x = 5, to 1e-10 of ln 2."
         expected = _iterates(lambda x, d1, d2: x - d1 / d2)
         wrong = [
@@ -185,7 +179,7 @@ def _xor_loss(theta: Tensor) -> Tensor:
     "is how the curvature of networks with millions of weights is measured. 2 / λ_max is the "
     "largest learning rate gradient descent is stable with near there.",
 )
-def _power_iteration(lam_max: float, theta) -> str | None:
+def _power_iteration(lam_max: float, theta: Sequence[float]) -> str | None:
     """The largest Hessian eigenvalue of the XOR MLP's loss, and the theta (27) it is at."""
     lam_max = number(lam_max, "lam_max")
     point = array(theta, "theta (the 27 parameters, flat_params())", (27,))
@@ -211,7 +205,7 @@ def _penalty_case() -> tuple[nn.Module, Tensor, Tensor]:
     return model, Tensor(rng.standard_normal((5, 4))), Tensor(rng.integers(0, 3, size=5))
 
 
-def _penalty_reference(model, x, y) -> Tensor:
+def _penalty_reference(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     x = Tensor(x.numpy(), requires_grad=True)
     (gx,) = autograd.grad(F.cross_entropy(model(x), y, reduction="sum"), x, create_graph=True)
     return (gx * gx).sum() / x.shape[0]
@@ -222,7 +216,7 @@ def _penalty_reference(model, x, y) -> Tensor:
     praise="the penalty is built from a backward pass, recorded, so the weights' gradient runs "
     "backprop through backprop: double backpropagation.",
 )
-def _penalty(penalty) -> str | None:
+def _penalty(penalty: Callable[..., Tensor]) -> str | None:
     """penalty(model, x, y): the batch mean of ‖∇ₓℓᵢ‖², recorded (a Tensor to train through)."""
     with _float64():
         model, x, y = _penalty_case()
