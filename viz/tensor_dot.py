@@ -33,7 +33,7 @@ from viz.style import (
     magnitude_width,
     number,
 )
-from viz.wrap import Columns, columns, same_rank
+from viz.wrap import Columns, columns, same_rank, stacked_inputs
 
 EDGE_LABEL_LIMIT = 60  # wires get a printed norm only in graphs up to this many wires
 CHAIN_SHARE = 0.8  # of the ops on the longest path, for a graph to be wrapped as a chain
@@ -362,6 +362,11 @@ class TensorDot:
         ]
         if cols is not None:
             lines.append(same_rank([self.ids[cast(Unit, u)] for u in cols.heads]))
+        drawn = [k for k in self.wires if k[0] not in hidden and k[1] not in hidden]
+        members = self.layout.members
+        leaves = {u for u, _ in drawn if u[0] == "t" and self.snap.nodes[members[u][0]].is_leaf}
+        for u, v in stacked_inputs(drawn, leaves) if not self.combined else ():
+            lines.append(f"  {self.ids[cast(Unit, u)]} -> {self.ids[cast(Unit, v)]} [style=invis];")
         has_grads = any(w.norms for w in self.wires.values())
         if has_grads and self.show != "forward":
             lines.append("  " + self.legend())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 LONG_CHAIN = 12  # boxes on the longest path before wrapping is worth trying
@@ -96,3 +96,26 @@ def columns(
 def same_rank(names: Sequence[str]) -> str:
     """A DOT statement putting ``names`` on one rank, in this order, left to right."""
     return "  {rank=same; " + " -> ".join(names) + " [style=invis];}"
+
+
+def stacked_inputs(
+    edges: Sequence[tuple[Hashable, Hashable]], inputs: Collection[Hashable], per_row: int = 2
+) -> list[tuple[Hashable, Hashable]]:
+    """Invisible edges setting the inputs of one box in rows of ``per_row`` (a layer's
+    weight and bias side by side, the next layer's below them), where a box has more: four
+    parameters in one row would make the picture as wide as four boxes (three stay in one
+    row). Only inputs
+    (``inputs``: leaves) that feed that box alone are stacked."""
+    fan: dict[Hashable, int] = defaultdict(int)
+    for u, _ in edges:
+        fan[u] += 1
+    fed: dict[Hashable, list[Hashable]] = defaultdict(list)
+    for u, v in edges:
+        if u in inputs and fan[u] == 1:
+            fed[v].append(u)
+    return [
+        (leaves[i], leaves[i + per_row])
+        for leaves in fed.values()
+        if len(leaves) > per_row + 1  # three in a row are fine
+        for i in range(len(leaves) - per_row)
+    ]

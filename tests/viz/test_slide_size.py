@@ -13,7 +13,7 @@ import pytest
 import autograd.functional as F
 import nn
 from autograd import Tensor
-from tests.viz.svggeom import node_boxes
+from tests.viz.svggeom import centre, node_boxes
 from tests.viz.svgtext import NS, parse
 from viz import draw_graph
 from viz.orient import svg_size
@@ -75,6 +75,7 @@ CASES = [
     ("MLP", mlp, {}),
     ("Autoencoder, depth=2", autoencoder, {"depth": 2}),
     ("CharLSTM, depth=2", charlstm, {"depth": 2}),
+    ("CharLSTM", charlstm, {}),
     ("Word2Vec", word2vec, {}),
     ("GRU", recurrent(nn.GRU), {}),
     ("RNN, folded", recurrent(nn.RNN), {"fold": True}),
@@ -169,3 +170,20 @@ def test_a_short_chain_or_a_branching_graph_is_not_wrapped() -> None:
     loss = lenet5()
     loss.backward()
     assert "newrank" not in draw_graph(loss).dot  # 2,463 px tall, but not one chain
+
+
+def test_four_parameters_of_one_box_stand_in_two_rows() -> None:
+    loss = charlstm()
+    loss.backward()
+    graph = draw_graph(loss)
+    ids = {}
+    for name in ("lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"):
+        found = re.search(rf'(u\d+) \[id="u\d+".*?<b>{name}</b>', graph.dot)
+        assert found, name
+        ids[name] = found.group(1)
+    assert f"{ids['lstm.weight_ih_l0']} -> {ids['lstm.bias_ih_l0']} [style=invis]" in graph.dot
+    assert f"{ids['lstm.weight_hh_l0']} -> {ids['lstm.bias_hh_l0']} [style=invis]" in graph.dot
+    boxes = node_boxes(graph.svg())
+    flow = 1 if "rankdir=TB" in graph.dot else 0  # the axis the wires run along
+    ranks = {round(centre(boxes[uid])[flow]) for uid in ids.values()}
+    assert len(ranks) == 2
