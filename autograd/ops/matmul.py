@@ -31,6 +31,17 @@ def _product_like(like: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return x @ y
 
 
+def _folds(a: np.ndarray, b: np.ndarray) -> bool:
+    """True for a stack of rows times one matrix, (…, n, k) @ (k, m): one GEMM over all the
+    rows instead of numpy's one per stacked matrix (a sequence through a Linear layer)."""
+    return a.ndim > 2 and b.ndim == 2
+
+
+def _folded_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for (…, n, k) @ (k, m), as one (… · n, k) @ (k, m) product."""
+    return (a.reshape(-1, a.shape[-1]) @ b).reshape(*a.shape[:-1], b.shape[-1])
+
+
 def _swap_last(t: Tensor) -> Tensor:
     """``t`` with its last two axes swapped, as a recorded transpose."""
     axes = list(range(t.ndim))
@@ -44,7 +55,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a @ b
+        return _folded_product(a, b) if _folds(a, b) else a @ b
 
     @staticmethod
     def backward(ctx, grad):
@@ -59,14 +70,22 @@ class MatMul(Function):
         if b.ndim == 1:
             g = g[..., None]
         ga = gb = None
+        folds = _folds(a2, b2) and g.shape[:-1] == a2.shape[:-1]
         if ctx.needs_input_grad[0]:
             # d/dA: dY · Bᵀ
-            ga = _product_like(a2, g, np.swapaxes(b2, -1, -2))
+            if folds:
+                ga = _folded_product(g, b2.T)
+            else:
+                ga = _product_like(a2, g, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 ga = ga.reshape(*ga.shape[:-2], ga.shape[-1])
         if ctx.needs_input_grad[1]:
-            # d/dB: Aᵀ · dY
-            gb = _product_like(b2, np.swapaxes(a2, -1, -2), g)
+            # d/dB: Aᵀ · dY; B was shared by every stacked row, so the rows' sum is one product
+            if folds:
+                rows = a2.reshape(-1, a2.shape[-1])
+                gb = _product_like(b2, rows.T, g.reshape(-1, g.shape[-1]))
+            else:
+                gb = _product_like(b2, np.swapaxes(a2, -1, -2), g)
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
@@ -103,6 +122,7 @@ class MatMul(Function):
             ((3,), (3,)),
             ((1, 1), (1, 1)),
             ((2, 2, 3), (3, 2)),
+            ((2, 3, 2, 3), (3, 4)),  # stacked rows times one matrix: folded into one GEMM
             ((4,), (2, 4, 3)),
             ((2, 1, 2, 3), (3, 3, 1)),
         ]

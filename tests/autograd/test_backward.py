@@ -227,6 +227,23 @@ def test_batched_input_times_transposed_weight_backpropagates():
     (x @ w.T).backward(g)
     np.testing.assert_allclose(w.grad, np.einsum("bti,btj->ij", g, x.data), rtol=1e-12)
     np.testing.assert_allclose(x.grad, g @ w.data, rtol=1e-12)
+    assert w.grad.flags.c_contiguous  # laid out like w, though computed for its transpose
+
+
+def test_stacked_rows_times_one_matrix_fold_into_one_product():
+    """(…, n, k) @ (k, m) is computed as one (… · n, k) @ (k, m) product, forward and
+    backward (a sequence through a Linear layer): numpy's numbers, for a strided input too."""
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((4, 3, 2, 5))
+    x = Tensor(base, requires_grad=True)
+    strided = x.transpose(1, 0, 2, 3)  # (3, 4, 2, 5), not contiguous
+    w = Tensor(rng.standard_normal((5, 6)), requires_grad=True)
+    y = strided @ w
+    np.testing.assert_allclose(y.data, np.matmul(base.transpose(1, 0, 2, 3), w.data), rtol=1e-12)
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    np.testing.assert_allclose(w.grad, np.einsum("abij,abik->jk", base.transpose(1, 0, 2, 3), g))
+    np.testing.assert_allclose(x.grad, (g @ w.data.T).transpose(1, 0, 2, 3), rtol=1e-12)
 
 
 @pytest.mark.parametrize(("batch", "out"), [(1, 3), (4, 1), (1, 1)])
