@@ -81,13 +81,13 @@ class Exercise:
         return Verdict(self.key, hint is None, self.praise if hint is None else hint)
 
     def usage(self) -> str:
-        """How to call this checker, e.g. ``exercise1(f, dx, dy, dz)``."""
+        """How to call this checker, e.g. ``exercise1(f, dfdx, dfdy, dfdz)``."""
         number = self.key.split(".")[-1]
-        return f"exercise{number}{self.signature}".replace("'", "")
+        return f"exercise{number}({', '.join(self.signature.parameters)})"
 
     def __repr__(self) -> str:
-        first = (self.__doc__ or "").strip().splitlines()[:1]
-        return f"{self.usage()}: {first[0] if first else ''}".rstrip(": ")
+        summary = " ".join((self.__doc__ or "").strip().split("\n\n")[0].split())
+        return f"{self.usage()}: {summary}" if summary else self.usage()
 
 
 class Sheet:
