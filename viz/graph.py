@@ -13,7 +13,15 @@ from autograd import Tensor
 from viz.explode import explode_op
 from viz.explode_grid import grid_layout
 from viz.fold import plan
-from viz.orient import AUTO_CANDIDATES, WRAP_ABOVE, WRAPS, check_rankdir, smallest, svg_size
+from viz.orient import (
+    AUTO_CANDIDATES,
+    RENDER_BOTH_UP_TO,
+    WRAP_ABOVE,
+    WRAPS,
+    check_rankdir,
+    smallest,
+    svg_size,
+)
 from viz.player import prefix_ids
 from viz.render import DEFAULT_TIMEOUT, check_timeout, render
 from viz.scalar_dot import SHOWS, ScalarDot
@@ -241,7 +249,8 @@ def draw_graph(
     tensor graphs laid out both ways and the one whose longer side is shorter kept, so a
     chain of layers (LeNet-5 at ``depth=2``) runs down the page and fits a slide at its own
     size, never scaled down; a long chain of calls of one module (an RNN unrolled over 50
-    steps, ``fold=False``) is also tried wrapped into columns (``viz.wrap``).
+    steps, ``fold=False``) is also tried wrapped into columns (``viz.wrap``). A tensor
+    graph of more than ``RENDER_BOTH_UP_TO`` (300) boxes is laid out once, left to right.
 
     ``grad_range=(low, high)`` fixes the colour scale of gradient norms (rounded out to
     decades) so two pictures, e.g. an RNN's and an LSTM's, can be compared by colour.
@@ -340,6 +349,8 @@ def build_graph(
             grad_range=grad_range,
             outputs=named,
         )
+        if rankdir == "auto" and len(builder.layout.members) > RENDER_BOTH_UP_TO:
+            rankdir = builder.rankdir = AUTO_CANDIDATES[0]
         dot = builder.dot()
         alternatives = []
         for other in AUTO_CANDIDATES[1:] if rankdir == "auto" else ():

@@ -12,6 +12,9 @@ RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 AUTO_CANDIDATES = ("LR", "TB")  # tried in this order; on a tie the first is kept
 WRAP_ABOVE = 1600  # px: a picture longer than this has its longest chain wrapped, if any
 WRAPS = (2, 3, 4, 5)  # the numbers of columns tried
+# boxes: a larger graph is laid out once, left to right (it fits no slide either way, and
+# laying out thousands of boxes twice would double a wait of seconds to minutes)
+RENDER_BOTH_UP_TO = 300
 PX_PER_PT = 96 / 72  # Graphviz writes SVG sizes in points; a browser shows 96 px per inch
 
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([0-9.]+)pt"[^>]*?\bheight="([0-9.]+)pt"')

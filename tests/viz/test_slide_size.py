@@ -16,7 +16,7 @@ from autograd import Tensor
 from tests.viz.svggeom import centre, node_boxes
 from tests.viz.svgtext import NS, parse
 from viz import draw_graph
-from viz.orient import svg_size
+from viz.orient import RENDER_BOTH_UP_TO, svg_size
 
 LONGEST = 1700  # px: a 1,920 × 1,080 slide holds it, scrolled at most a little
 SMALLEST_FONT = 9.0  # pt (12 px), the gradient labels on the wires
@@ -187,3 +187,24 @@ def test_four_parameters_of_one_box_stand_in_two_rows() -> None:
     flow = 1 if "rankdir=TB" in graph.dot else 0  # the axis the wires run along
     ranks = {round(centre(boxes[uid])[flow]) for uid in ids.values()}
     assert len(ranks) == 2
+
+
+def test_a_graph_of_hundreds_of_boxes_is_laid_out_once_left_to_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import viz.graph
+
+    calls: list[str] = []
+
+    def counted(dot: str, *args: object, **kwargs: object) -> bytes:
+        calls.append(dot)
+        return b""
+
+    monkeypatch.setattr(viz.graph, "render", counted)
+    x = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    y = x
+    for _ in range(RENDER_BOTH_UP_TO + 1):
+        y = y * 1.0
+    graph = draw_graph(y.sum())
+    assert "rankdir=LR" in graph.dot
+    assert calls == []  # choosing needed no layout
