@@ -261,7 +261,8 @@ def draw_graph(
     A gradient computed with ``create_graph=True`` is drawn with its recorded backward:
     the forward pass and the backward pass in two boxes, backward nodes in their own
     colours and labelled "∂ of mul (f)" / "Σ grads into x", the backward running right to
-    left, the mirror of the forward (``viz.draw_backward(f)`` draws f with its gradients).
+    left (bottom to top when a tensor graph's picture runs top to bottom), the mirror of the
+    forward (``viz.draw_backward(f)`` draws f with its gradients).
 
     ``fmt`` is a float format spec (".4g", ".3f"; see ``viz.check_fmt``). Size limits:
     a graph whose picture would hold more than ``max_nodes`` boxes (default ``MAX_NODES``,
