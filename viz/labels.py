@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
+from viz.plot_base import quiet_missing_glyphs
+
 # (dx, dy) in points from the point, and the label's horizontal alignment there
 PLACES = (
     (4, 3, "left"),
@@ -64,37 +66,53 @@ def label_points(
     canvas = fig.canvas
     if not isinstance(canvas, FigureCanvasAgg):  # a Figure made without pyplot has none
         canvas = FigureCanvasAgg(fig)
-    fig.draw_without_rendering()
-    renderer = canvas.get_renderer()
-    pad = MARKER * fig.dpi / 72
-    centres = ax.transData.transform(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
-    taken = [Bbox.from_extents(x - pad, y - pad, x + pad, y + pad) for x, y in centres]
-    legend = ax.get_legend()
-    if legend is not None:
-        box = legend.get_window_extent(renderer)
-        taken.append(box)
-        # a legend placed "best" would move away from the labels' texts at the next draw
-        legend.set_loc(tuple(ax.transAxes.inverted().transform((box.x0, box.y0))))
-    frame = ax.get_window_extent(renderer)
-    placed = []
-    for point, text, style in zip(np.asarray(xy), texts, styles):
-        best: tuple[float, Annotation, Bbox] | None = None
-        for dx, dy, align in PLACES:
-            label = ax.annotate(
-                text, tuple(point), xytext=(dx, dy), textcoords="offset points", ha=align, **style
-            )
-            label.set_in_layout(False)
-            box = label.get_window_extent(renderer)
-            cost = sum(_overlap(box, other) for other in taken) + 4 * _outside(box, frame)
-            if best is None or cost < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (cost, label, box)
-            else:
-                label.remove()
-            if cost == 0:
-                break
-        assert best is not None
-        taken.append(best[2])
-        placed.append(best[1])
+    with quiet_missing_glyphs():
+        fig.draw_without_rendering()
+        renderer = canvas.get_renderer()
+        pad = MARKER * fig.dpi / 72
+        centres = ax.transData.transform(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
+        taken = [Bbox.from_extents(x - pad, y - pad, x + pad, y + pad) for x, y in centres]
+        legend = ax.get_legend()
+        if legend is not None:
+            box = legend.get_window_extent(renderer)
+            taken.append(box)
+            # a legend placed "best" would move away from the labels' texts at the next draw
+            legend.set_loc(tuple(ax.transAxes.inverted().transform((box.x0, box.y0))))
+        frame = ax.get_window_extent(renderer)
+        placed = []
+        for point, text, style in zip(np.asarray(xy), texts, styles):
+            at = (float(point[0]), float(point[1]))
+            label, box = _place(ax, renderer, at, text, style, taken, frame)
+            taken.append(box)
+            placed.append(label)
     return placed
+
+
+def _place(
+    ax: Axes,
+    renderer: Any,
+    point: tuple[float, float],
+    text: str,
+    style: Mapping[str, Any],
+    taken: list[Bbox],
+    frame: Bbox,
+) -> tuple[Annotation, Bbox]:
+    """The label of one point at the first free place of `PLACES`, else the least covered."""
+    best: tuple[float, Annotation, Bbox] | None = None
+    for dx, dy, align in PLACES:
+        label = ax.annotate(
+            text, point, xytext=(dx, dy), textcoords="offset points", ha=align, **style
+        )
+        label.set_in_layout(False)
+        box = label.get_window_extent(renderer)
+        cost = sum(_overlap(box, other) for other in taken) + 4 * _outside(box, frame)
+        if best is None or cost < best[0]:
+            if best is not None:
+                best[1].remove()
+            best = (cost, label, box)
+        else:
+            label.remove()
+        if cost == 0:
+            break
+    assert best is not None
+    return best[1], best[2]

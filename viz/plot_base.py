@@ -4,11 +4,12 @@ fallback), the palette, panel grids, saving, and the size limits that keep a fig
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import math
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -63,11 +64,18 @@ class PlotFigure(Figure):
         return buffer.getvalue()
 
     def savefig(self, *args: Any, **kwargs: Any) -> None:
-        """`Figure.savefig`, without matplotlib's warning per glyph no font has: CJK text
-        without a CJK font draws as boxes, and `font_kw` has said once how to install one."""
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
+        """`Figure.savefig`, without matplotlib's warning per glyph no font has."""
+        with quiet_missing_glyphs():
             super().savefig(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def quiet_missing_glyphs() -> Iterator[None]:
+    """Drawing without matplotlib's warning per glyph no font has: CJK text without a CJK
+    font draws as boxes, and `font_kw` has said once how to install one."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
+        yield
 
 
 # A pip-installed Noto Sans CJK TC (traditional characters, SIL OFL 1.1, 16 MB) shipped as a
