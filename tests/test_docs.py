@@ -99,6 +99,17 @@ def test_every_notebook_is_a_page_with_its_outputs(site):
     assert pngs, "no matplotlib figure on the RNN page"
 
 
+def test_every_worked_solution_is_a_page_with_its_verdicts(site):
+    index = _text(site, "notebooks/solutions/index.html")
+    for path in NOTEBOOKS:
+        page = _visible(_text(site, f"notebooks/solutions/{path.stem}.html"))
+        assert f"✓ Exercise {int(path.name[:2])}.1: right." in page, path.name
+        assert "✗" not in page, path.name
+        assert f'href="{path.stem}.html"' in index  # the section's nav lists it
+    # the README's link to the folder (included in the notebooks' index) reaches the index
+    assert 'href="solutions/index.html"' in _text(site, "notebooks/index.html")
+
+
 def test_the_pictures_are_drawn_by_the_build(site):
     svg = _text(site, "pictures/sigmoid_neuron.svg")
     assert "x0: [2.00] × [0.197] = 0.39" in svg.replace("&#45;", "-")

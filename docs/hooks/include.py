@@ -85,6 +85,8 @@ def _site_target(source: str, target: str) -> str:
         key = f"{source}#{anchor}"
         if key in _WHERE:
             return _WHERE[key]
+    elif repo_path == "notebooks/solutions":  # the folder: its index page
+        return "notebooks/solutions/index.md"
     elif repo_path.startswith("notebooks/") and repo_path.endswith(".ipynb"):
         return repo_path[: -len(".ipynb")] + ".md"
     elif repo_path.startswith(PICTURES) and repo_path.endswith(".svg"):
