@@ -2,9 +2,9 @@
 without outputs.
 
 The run is the docs build's (docs/hooks/notebooks.py): each executed notebook is cached there,
-keyed by the notebook, every file of autograd, nn, viz and tracegrad and the library versions, so the
-suite runs each notebook once whether tests/test_docs.py or this file comes first (a fresh
-checkout has no cache: CI always executes them)."""
+keyed by the notebook, every file of autograd, nn, viz and tracegrad and the library versions,
+so the suite runs each notebook once whether tests/test_docs.py or this file comes first (a
+fresh checkout has no cache: CI always executes them)."""
 
 from __future__ import annotations
 
