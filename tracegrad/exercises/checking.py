@@ -14,11 +14,13 @@ from __future__ import annotations
 import html
 import inspect
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+import autograd
 from autograd import Tensor
 
 RIGHT = "✓"
@@ -161,6 +163,20 @@ def wrong_number(got: float, expected: float, what: str) -> str | None:
     if expected != 0 and (close(2 * got, expected) or close(got, 2 * expected)):
         return f"{what} is off by a factor of two."
     return f"{what} is not right yet."
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Draw from the default generator (``autograd.generator()``, which ``nn.init`` and
+    dropout use) as if seeded with ``seed``, then put its state back: a checker that builds
+    its own model leaves the student's random numbers, and the generator object, alone."""
+    bits = autograd.generator().bit_generator
+    saved = bits.state
+    bits.state = np.random.default_rng(seed).bit_generator.state
+    try:
+        yield
+    finally:
+        bits.state = saved
 
 
 def call(function: Callable[..., Any], *args: Any, what: str = "your function") -> Any:

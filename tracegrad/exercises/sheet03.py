@@ -3,17 +3,14 @@ well ReLU's and tanh's code spaces keep the classes apart."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-import autograd
 import nn
 from autograd import Tensor, no_grad
 from nn.data import load_digits, train_test_split
-from tracegrad.exercises.checking import Sheet, StudentError, call, close, exercise, number
+from tracegrad.exercises.checking import Sheet, StudentError, call, close, exercise, number, seeded
 
 STEPS = 8  # exercise 2: images on the line, both ends included
 
@@ -73,19 +70,6 @@ def _wider_code(model: Any, history: Any) -> str | None:
     return None
 
 
-@contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Draw from the default generator as if seeded with ``seed``, then put it back as it was,
-    so the checker leaves the student's random numbers alone."""
-    bits = autograd.generator().bit_generator
-    saved = bits.state
-    bits.state = np.random.default_rng(seed).bit_generator.state
-    try:
-        yield
-    finally:
-        bits.state = saved
-
-
 def _near(got: np.ndarray, expected: np.ndarray) -> bool:
     """Equal up to float32 rounding (neighbouring images differ by far more)."""
     return close(got, expected, rtol=1e-3, atol=1e-4)
@@ -104,7 +88,7 @@ def _decoded(model: Any, codes: np.ndarray) -> np.ndarray:
 def _walk(line: Any) -> str | None:
     """A function line(ae, a, b) -> the 8 images decoded on the straight line from a's code
     to b's (both ends included), shape (8, 64)."""
-    with _seeded(3):
+    with seeded(3):
         model = nn.Autoencoder([64, 32, 2])
     for p in model.parameters():
         p.data *= 2  # livelier than at initialisation: neighbouring codes decode apart

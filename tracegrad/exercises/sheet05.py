@@ -4,8 +4,7 @@ it, the weights coupled gates save, and one coupled LSTM step written by hand.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,24 +12,13 @@ import numpy as np
 import nn
 import nn.utils
 from autograd import Tensor
-from tracegrad.exercises.checking import Sheet, StudentError, array, call, exercise, number
+from tracegrad.exercises.checking import Sheet, StudentError, array, call, exercise, number, seeded
 
 # the long-dependency experiment of section 2: T steps, D inputs, H hidden units, seed 1
 T, D, H, SEED = 50, 4, 8, 1
 SCALE = 6.0  # exercise 2: W_hh multiplied by this
 # exercise 3: nn.CharLSTM's LSTM, embedding 64 -> hidden 128
 EMBED, HIDDEN = 64, 128
-
-
-@contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """nn's generator seeded for the checker, the student's generator state kept."""
-    state = nn.init.generator().bit_generator.state
-    nn.manual_seed(seed)
-    try:
-        yield
-    finally:
-        nn.init.generator().bit_generator.state = state
 
 
 def _sequence(seq: Any) -> np.ndarray:
@@ -52,7 +40,7 @@ def _norms(model: Any, seq: np.ndarray, after: Any = None, order: int = 2) -> np
 
 
 def _lstm(seq: np.ndarray, forget_bias: float | None = None, order: int = 2) -> np.ndarray:
-    with _seeded(SEED):
+    with seeded(SEED):
         lstm = nn.LSTM(D, H)
     if forget_bias is not None:
         lstm.bias_ih_l0.data[H : 2 * H] = forget_bias
@@ -60,7 +48,7 @@ def _lstm(seq: np.ndarray, forget_bias: float | None = None, order: int = 2) -> 
 
 
 def _rnn(seq: np.ndarray, scale: float = 1.0, weight: str = "hh", after: bool = False) -> Any:
-    with _seeded(SEED):
+    with seeded(SEED):
         rnn = nn.RNN(D, H)
 
     def scaled(model: Any) -> None:
@@ -188,7 +176,7 @@ def _engine_step(
     x: np.ndarray, h: np.ndarray, c: np.ndarray, weights: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """One step of nn.LSTM(variant="coupled", fused=False) from state (h, c)."""
-    with _seeded(0):
+    with seeded(0):
         layer = nn.LSTM(len(x), len(h), variant="coupled", fused=False)
     for name, value in weights.items():
         getattr(layer, name).data[...] = value

@@ -4,8 +4,7 @@ the gradient that reaches the attention scores through the softmax."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -15,20 +14,9 @@ import autograd.functional as F
 import nn
 from autograd import Tensor, no_grad
 from nn.data import Vocab, dates
-from tracegrad.exercises.checking import Sheet, StudentError, array, call, exercise, number
+from tracegrad.exercises.checking import Sheet, StudentError, array, call, exercise, number, seeded
 
 EMBED, HIDDEN = 32, 64  # the dates model of the notebook
-
-
-@contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """nn's generator seeded for the checker, the student's generator state kept."""
-    state = nn.init.generator().bit_generator.state
-    nn.manual_seed(seed)
-    try:
-        yield
-    finally:
-        nn.init.generator().bit_generator.state = state
 
 
 def _count(module: nn.Module) -> int:
@@ -41,7 +29,7 @@ def _sizes() -> dict[str, int]:
     train, _ = dates.split_dates(4000, 200, seed=0)
     src = len(Vocab.build([list(s) for s, _ in train]))
     tgt = len(Vocab.build([list(t) for _, t in train]))
-    with _seeded(0):
+    with seeded(0):
         plain = nn.Seq2Seq(src, tgt, EMBED, HIDDEN, attention=False)
         full = nn.Seq2Seq(src, tgt, EMBED, HIDDEN)
     return {
@@ -92,7 +80,7 @@ SRC, TGT, SOS, EOS, MAX_LEN = 11, 9, 2, 3, 6
 
 @cache
 def _model() -> nn.Seq2Seq:
-    with _seeded(6):
+    with seeded(6):
         model = nn.Seq2Seq(SRC, TGT, 8, 16)
     model.eval()
     return model

@@ -4,17 +4,24 @@ gradient with respect to the centre vector, written by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-import nn
 from nn.data import Vocab, corpora
 from nn.word2vec import Word2Vec
-from tracegrad.exercises.checking import Sheet, StudentError, array, call, close, exercise, number
+from tracegrad.exercises.checking import (
+    Sheet,
+    StudentError,
+    array,
+    call,
+    close,
+    exercise,
+    number,
+    seeded,
+)
 
 # exercise 1: the toy sentence of the notebook, a window of m = 2 words on each side
 SENTENCE = ("the", "king", "and", "the", "queen", "rule", "the", "land")
@@ -105,17 +112,6 @@ def _words_that_lose(at_075: int, at_0: int) -> str | None:
     return None
 
 
-@contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """nn's generator seeded for the checker, the student's generator state kept."""
-    state = nn.init.generator().bit_generator.state
-    nn.manual_seed(seed)
-    try:
-        yield
-    finally:
-        nn.init.generator().bit_generator.state = state
-
-
 # exercise 3: a toy vocabulary and dimension (D != |V|, so a transpose shows)
 N_WORDS, DIM = 7, 4
 CASES = ((3, (0, 5, 2, 5)), (1, (6, 2)), (4, (2, 2, 2)))
@@ -138,7 +134,7 @@ def _engine_grad(model: Word2Vec, center: int, context: Sequence[int]) -> np.nda
 def _skipgram_grad(skipgram_grad: Callable[..., Any]) -> str | None:
     """skipgram_grad(V, U, center, context) -> dJ/dv_c (D,), J the skip-gram loss summed."""
     rng = np.random.default_rng(7)
-    with _seeded(7):
+    with seeded(7):
         model = Word2Vec(N_WORDS, DIM, sg=1, negative=0)
     for table in (model.in_embed.weight, model.out_embed.weight):
         table.data[...] = rng.normal(0, 0.8, table.shape)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import autograd
 from autograd import Tensor
 from tracegrad import exercises
-from tracegrad.exercises.checking import Sheet, StudentError, call, exercise, number
+from tracegrad.exercises.checking import Sheet, StudentError, call, exercise, number, seeded
 
 
 @exercise("99.1", praise="well done.")
@@ -79,3 +80,16 @@ def test_sheets_are_found_by_notebook():
         exercises.sheet(12)
     with pytest.raises(AttributeError):
         exercises.notebook12  # noqa: B018
+
+
+def test_a_checker_draws_its_own_random_numbers_and_leaves_the_students_alone():
+    autograd.manual_seed(5)
+    student = autograd.generator()
+    expected_next = np.random.default_rng(5).standard_normal(3)
+    with seeded(1):
+        first = autograd.generator().standard_normal(2)
+    with seeded(1):
+        again = autograd.generator().standard_normal(2)
+    np.testing.assert_array_equal(first, again)
+    assert autograd.generator() is student
+    np.testing.assert_array_equal(student.standard_normal(3), expected_next)
