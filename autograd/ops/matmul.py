@@ -72,8 +72,8 @@ class MatMul(Function):
         ga = gb = None
         folds = _folds(a2, b2) and g.shape[:-1] == a2.shape[:-1]
         if ctx.needs_input_grad[0]:
-            # d/dA: dY · Bᵀ
-            if folds:
+            # d/dA: dY · Bᵀ (with one output column an outer product: _product_like's multiply)
+            if folds and b2.shape[-1] > 1:
                 ga = _folded_product(g, b2.T)
             else:
                 ga = _product_like(a2, g, np.swapaxes(b2, -1, -2))
@@ -123,6 +123,7 @@ class MatMul(Function):
             ((1, 1), (1, 1)),
             ((2, 2, 3), (3, 2)),
             ((2, 3, 2, 3), (3, 4)),  # stacked rows times one matrix: folded into one GEMM
+            ((3, 2, 3), (3, 1)),  # the same with one output column (attention scores)
             ((4,), (2, 4, 3)),
             ((2, 1, 2, 3), (3, 3, 1)),
         ]
